@@ -1,0 +1,135 @@
+"""Envelopes: a body sealed once under a fresh data key, and that key wrapped for each recipient.
+
+Rotation and extra readers only ever touch the small wraps, never the body. The associated data
+binds the body to its case, its entry and its purpose, so a body moved elsewhere fails to open.
+docs/FORMAT.md, section "Envelope", is the byte-exact description.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from nacl import bindings
+from nacl.exceptions import CryptoError as NaclCryptoError
+from nacl.public import PrivateKey, PublicKey
+
+from crypto.errors import DecryptionError
+from crypto.keys import key_id
+
+FORMAT_VERSION: Final = 1
+AD_LABEL: Final = b"grievance-envelope"
+DATA_KEY_BYTES: Final = bindings.crypto_aead_xchacha20poly1305_ietf_KEYBYTES  # 32
+NONCE_BYTES: Final = bindings.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES  # 24
+TAG_BYTES: Final = bindings.crypto_aead_xchacha20poly1305_ietf_ABYTES  # 16
+PAD_BLOCK: Final = 256
+"""Bodies are padded to a multiple of this many bytes so that a stored size says little."""
+SEALED_KEY_BYTES: Final = DATA_KEY_BYTES + bindings.crypto_box_SEALBYTES  # 80
+
+
+class Purpose(StrEnum):
+    """What an envelope holds; part of the associated data, so it cannot be relabelled."""
+
+    REPORT = "report"
+    FOLLOW_UP = "follow-up"
+    REPLY = "reply"
+    NOTE = "note"
+    ATTACHMENT = "attachment"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where an envelope belongs. Every field is authenticated; none is secret."""
+
+    case_id: str
+    entry_id: str
+    purpose: Purpose
+
+    def associated_data(self) -> bytes:
+        """The AEAD associated data: label, version, then each field with a one-byte length."""
+        parts = [AD_LABEL, bytes([FORMAT_VERSION])]
+        for field in (self.purpose.value, self.case_id, self.entry_id):
+            encoded = field.encode("ascii")
+            if not 0 < len(encoded) < 256:
+                raise ValueError("context fields are 1 to 255 ASCII characters")
+            parts += [bytes([len(encoded)]), encoded]
+        return b"".join(parts)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A sealed body and its wraps: key id (hex) -> data key sealed to that public key."""
+
+    body: bytes
+    wraps: Mapping[str, bytes]
+
+
+def seal(plaintext: bytes, context: Context, recipients: Iterable[PublicKey]) -> Envelope:
+    """Encrypt `plaintext` for every recipient; at least one is required."""
+    recipient_list = list(recipients)
+    if not recipient_list:
+        raise ValueError("an envelope needs at least one recipient")
+    data_key = secrets.token_bytes(DATA_KEY_BYTES)
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    padded = bindings.sodium_pad(plaintext, PAD_BLOCK)
+    ciphertext = bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        padded, context.associated_data(), nonce, data_key
+    )
+    body = bytes([FORMAT_VERSION]) + nonce + ciphertext
+    return Envelope(body=body, wraps=wrap_data_key(data_key, recipient_list))
+
+
+def open_envelope(envelope: Envelope, context: Context, private_key: PrivateKey) -> bytes:
+    """Decrypt the body with `private_key`, or raise DecryptionError."""
+    return _decrypt_body(envelope.body, context, unwrap_data_key(envelope, private_key))
+
+
+def rewrap(
+    envelope: Envelope,
+    context: Context,
+    private_key: PrivateKey,
+    new_recipients: Iterable[PublicKey],
+) -> dict[str, bytes]:
+    """Wraps of the same data key for `new_recipients`; the body is left byte for byte as it was.
+
+    The body is decrypted once first, so a damaged envelope is never passed on under a new key.
+    """
+    data_key = unwrap_data_key(envelope, private_key)
+    _decrypt_body(envelope.body, context, data_key)
+    return wrap_data_key(data_key, list(new_recipients))
+
+
+def wrap_data_key(data_key: bytes, recipients: list[PublicKey]) -> dict[str, bytes]:
+    """Seal the data key to each recipient (crypto_box_seal), keyed by the recipient's key id."""
+    return {key_id(bytes(pk)): bindings.crypto_box_seal(data_key, bytes(pk)) for pk in recipients}
+
+
+def unwrap_data_key(envelope: Envelope, private_key: PrivateKey) -> bytes:
+    """Open the wrap addressed to `private_key`."""
+    public = bytes(private_key.public_key)
+    sealed = envelope.wraps.get(key_id(public))
+    if sealed is None or len(sealed) != SEALED_KEY_BYTES:
+        raise DecryptionError("this envelope was not sealed to this key")
+    try:
+        return bindings.crypto_box_seal_open(sealed, public, bytes(private_key))
+    except NaclCryptoError as exc:
+        raise DecryptionError("the wrapped key for this recipient is damaged") from exc
+
+
+def _decrypt_body(body: bytes, context: Context, data_key: bytes) -> bytes:
+    header = 1 + NONCE_BYTES
+    if len(body) < header + TAG_BYTES or body[0] != FORMAT_VERSION:
+        raise DecryptionError("this envelope is damaged or of an unknown version")
+    nonce, ciphertext = body[1:header], body[header:]
+    try:
+        padded = bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            ciphertext, context.associated_data(), nonce, data_key
+        )
+        return bindings.sodium_unpad(padded, PAD_BLOCK)
+    except (NaclCryptoError, ValueError) as exc:
+        raise DecryptionError(
+            "this envelope does not open: it was altered or belongs elsewhere"
+        ) from exc

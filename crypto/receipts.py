@@ -1,0 +1,98 @@
+"""Receipts: 16 random digits that are the worker's only link to their case.
+
+One Argon2id run turns a receipt into a lookup id (stored by the server to find the case) and an
+X25519 key pair (the server stores only the public half; replies are sealed to it). A database
+dump therefore holds nothing a receipt can be read from without an Argon2id run per guess.
+docs/FORMAT.md, section "Receipts", is the byte-exact description.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import Final
+
+from nacl import bindings, pwhash
+from nacl.encoding import RawEncoder
+from nacl.hash import blake2b
+from nacl.public import PrivateKey, PublicKey
+
+from crypto.errors import InvalidReceipt
+
+RECEIPT_DIGITS: Final = 16
+GROUP: Final = 4
+SALT_BYTES: Final = pwhash.argon2id.SALTBYTES  # 16
+OPSLIMIT: Final = pwhash.argon2id.OPSLIMIT_INTERACTIVE  # 2 passes
+MEMLIMIT: Final = pwhash.argon2id.MEMLIMIT_INTERACTIVE  # 64 MiB
+"""INTERACTIVE: about a tenth of a second per derivation. Ten quadrillion receipts make offline
+guessing hopeless even so, and online guessing is throttled by the bot; a heavier setting would
+only make the worker wait and let a flood of /status requests exhaust the server's memory."""
+LOOKUP_LABEL: Final = b"lookup-id"
+CASE_KEY_LABEL: Final = b"case-key"
+_IGNORED = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
+"""Zero-width characters that copying and pasting often brings along."""
+
+
+@dataclass(frozen=True)
+class CaseKeys:
+    """What a receipt derives: where the case is, and the worker's key for replies."""
+
+    lookup_id: bytes
+    private_key: PrivateKey
+
+    @property
+    def public_key(self) -> PublicKey:
+        """The half the server stores with the case."""
+        return self.private_key.public_key
+
+
+def new_receipt() -> str:
+    """16 digits from the operating system's random source, canonical form (digits only)."""
+    return "".join(secrets.choice("0123456789") for _ in range(RECEIPT_DIGITS))
+
+
+def new_salt() -> bytes:
+    """A per-deployment salt for receipt derivation."""
+    return secrets.token_bytes(SALT_BYTES)
+
+
+def format_receipt(receipt: str) -> str:
+    """Groups of four, as the worker is shown it: 1234 5678 9012 3456."""
+    return " ".join(receipt[i : i + GROUP] for i in range(0, len(receipt), GROUP))
+
+
+def parse_receipt(text: str) -> str:
+    """The canonical 16 ASCII digits of a receipt as typed or pasted by a worker.
+
+    Accepts the decimal digits of every script (Thai, Burmese, Devanagari, Bengali, Arabic-Indic,
+    Extended Arabic-Indic, full-width, ...) and ignores spaces, dashes and zero-width characters.
+    """
+    digits: list[str] = []
+    for char in text:
+        if char.isspace() or char in _IGNORED or unicodedata.category(char) == "Pd":
+            continue
+        value = unicodedata.decimal(char, None)
+        if value is None:
+            raise InvalidReceipt("a receipt has only digits, spaces and dashes")
+        digits.append(str(value))
+    if len(digits) != RECEIPT_DIGITS:
+        raise InvalidReceipt(f"a receipt has {RECEIPT_DIGITS} digits")
+    return "".join(digits)
+
+
+def derive_case_keys(receipt: str, salt: bytes) -> CaseKeys:
+    """One Argon2id run, then BLAKE2b with two labels: lookup id and case key seed.
+
+    Slow on purpose (about 0.1 s, 64 MiB): call it from a worker thread, not the event loop.
+    """
+    canonical = parse_receipt(receipt)
+    if len(salt) != SALT_BYTES:
+        raise ValueError(f"the receipt salt is {SALT_BYTES} bytes")
+    master = pwhash.argon2id.kdf(
+        32, canonical.encode("ascii"), salt, opslimit=OPSLIMIT, memlimit=MEMLIMIT
+    )
+    lookup_id = blake2b(LOOKUP_LABEL, digest_size=32, key=master, encoder=RawEncoder)
+    seed = blake2b(CASE_KEY_LABEL, digest_size=32, key=master, encoder=RawEncoder)
+    _public, secret = bindings.crypto_box_seed_keypair(seed)
+    return CaseKeys(lookup_id=lookup_id, private_key=PrivateKey(secret))
