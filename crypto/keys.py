@@ -16,6 +16,25 @@ from nacl.signing import SigningKey, VerifyKey
 
 from crypto.errors import InvalidKeyText
 
+__all__ = [
+    "KEY_BYTES",
+    "KEY_ID_BYTES",
+    "PARTNER_KEY_PREFIX",
+    "VERIFY_KEY_PREFIX",
+    "PrivateKey",
+    "PublicKey",
+    "SigningKey",
+    "VerifyKey",
+    "key_id",
+    "new_partner_key",
+    "new_signing_key",
+    "parse_key_id",
+    "parse_partner_key",
+    "parse_verify_key",
+    "partner_key_text",
+    "verify_key_text",
+]
+
 PARTNER_KEY_PREFIX: Final = "gpk1"
 """Text prefix of a partner's X25519 public key: `gpk1` + 64 lower-case hex digits."""
 

@@ -1,0 +1,1 @@
+"""The server side: configuration, command line, administration (and later the Telegram bot)."""

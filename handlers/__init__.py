@@ -1,0 +1,1 @@
+"""The conversation engine and the domain rules behind it (routing, trusted keys). No Telegram."""

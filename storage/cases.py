@@ -1,0 +1,260 @@
+"""Cases, their entries (opaque envelopes) and the wraps of each entry's data key.
+
+Every read a caseworker can trigger is scoped by ``partner_id``: another partner's case looks
+exactly like a missing one. Functions flush but never commit: the caller owns the transaction, so a
+case and its first entries are stored all or nothing (no receipt without a whole case).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import delete, func, inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage import days
+from storage.errors import AlreadyExists, NotFound
+from storage.models import Case, CaseEntry, CaseStatus, EntryAuthor, EntryPurpose, Partner, Wrap
+
+#: Default and largest page of ``list_cases``, so one request cannot pull a whole queue.
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to store: already encrypted by crypto/, with its data key sealed per recipient."""
+
+    id: str
+    purpose: EntryPurpose
+    author: EntryAuthor
+    body: bytes
+    wraps: Mapping[str, bytes] = field(default_factory=dict)  # key_id -> sealed data key
+
+
+def _not_found(case_id: str) -> NotFound:
+    # One message for "missing" and "another partner's", so a caseworker cannot probe other queues.
+    return NotFound(f"case {case_id!r} not found")
+
+
+def _build_entry(entry: NewEntry, seq: int, day: date) -> CaseEntry:
+    return CaseEntry(
+        id=entry.id,
+        seq=seq,
+        purpose=entry.purpose,
+        author=entry.author,
+        # Day only: a finer time could de-anonymise the worker.
+        created_day=day,
+        body=entry.body,
+        wraps=[Wrap(key_id=key_id, sealed_key=sealed) for key_id, sealed in entry.wraps.items()],
+    )
+
+
+async def create_case(
+    session: AsyncSession,
+    case_id: str,
+    partner_id: int,
+    worker_public_key: bytes,
+    lookup_id: bytes,
+    entries: Sequence[NewEntry],
+) -> Case:
+    """Store a new case with its first entries (numbered 1, 2, ...) and their wraps.
+
+    Everything joins the caller's transaction, so a failure anywhere leaves no trace once it rolls
+    back. AlreadyExists if the case id or lookup id is taken (the caller draws a new id or
+    receipt); NotFound if the partner does not exist. Other database failures propagate as
+    SQLAlchemy errors and, like these, require the caller to roll back.
+    """
+    if await session.get(Partner, partner_id) is None:
+        raise NotFound(f"partner #{partner_id} not found")
+    if await session.scalar(select(Case.id).where(Case.id == case_id)) is not None:
+        raise AlreadyExists(f"case {case_id!r} already exists")
+    if await session.scalar(select(Case.id).where(Case.lookup_id == lookup_id)) is not None:
+        raise AlreadyExists("a case with this lookup id already exists")
+    day = days.today()
+    case = Case(
+        id=case_id,
+        partner_id=partner_id,
+        status=CaseStatus.NEW,
+        created_day=day,
+        updated_day=day,
+        worker_public_key=worker_public_key,
+        lookup_id=lookup_id,
+        entries=[_build_entry(entry, seq, day) for seq, entry in enumerate(entries, start=1)],
+    )
+    session.add(case)
+    await session.flush()
+    return case
+
+
+async def add_entry(session: AsyncSession, case: Case, entry: NewEntry) -> CaseEntry:
+    """Append an entry to ``case`` as number max+1 and mark the case as updated today.
+
+    The case row is locked first on PostgreSQL, so two simultaneous entries queue instead of
+    colliding on the same number (SQLite has a single writer anyway).
+    """
+    await session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    last = await session.scalar(
+        select(func.coalesce(func.max(CaseEntry.seq), 0)).where(CaseEntry.case_id == case.id)
+    )
+    day = days.today()
+    new_entry = _build_entry(entry, (last or 0) + 1, day)
+    new_entry.case_id = case.id
+    session.add(new_entry)
+    case.updated_day = day
+    await session.flush()
+    # Keep an already-loaded entries list in step without a query (async cannot lazy-load).
+    if "entries" not in inspect(case).unloaded and new_entry not in case.entries:
+        case.entries.append(new_entry)
+    return new_entry
+
+
+async def get_case(session: AsyncSession, partner_id: int, case_id: str) -> Case:
+    """Return ``partner_id``'s case ``case_id`` with entries and wraps loaded.
+
+    A case of another partner raises the same NotFound as a missing one.
+    """
+    case = await session.scalar(
+        select(Case)
+        .where(Case.id == case_id, Case.partner_id == partner_id)
+        .options(selectinload(Case.entries))
+    )
+    if case is None:
+        raise _not_found(case_id)
+    return case
+
+
+async def find_case_by_lookup_id(session: AsyncSession, lookup_id: bytes) -> Case | None:
+    """Return the case a receipt leads to (entries loaded), or None.
+
+    Not partner-scoped: the worker holding the receipt is the one asking.
+    """
+    return await session.scalar(
+        select(Case).where(Case.lookup_id == lookup_id).options(selectinload(Case.entries))
+    )
+
+
+async def list_cases(
+    session: AsyncSession,
+    partner_id: int,
+    status: CaseStatus | None = None,
+    changed_since: date | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+    offset: int = 0,
+    *,
+    with_entries: bool = False,
+) -> list[Case]:
+    """Return a page of ``partner_id``'s cases, most recently changed first.
+
+    ``changed_since`` includes that day: with day-granular dates, a caseworker syncing again on
+    the same day must still see the changes made after their previous sync. Entries are loaded
+    only if ``with_entries`` (attachments can be large); ``limit`` is capped at MAX_PAGE_SIZE.
+    """
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must not be negative")
+    query = (
+        select(Case)
+        .where(Case.partner_id == partner_id)
+        .order_by(Case.updated_day.desc(), Case.id)
+        .limit(min(limit, MAX_PAGE_SIZE))
+        .offset(offset)
+    )
+    if status is not None:
+        query = query.where(Case.status == status)
+    if changed_since is not None:
+        query = query.where(Case.updated_day >= changed_since)
+    if with_entries:
+        query = query.options(selectinload(Case.entries))
+    return list(await session.scalars(query))
+
+
+async def set_status(session: AsyncSession, case: Case, status: CaseStatus) -> Case:
+    """Move ``case`` to ``status`` and mark it as updated today."""
+    case.status = status
+    case.updated_day = days.today()
+    await session.flush()
+    return case
+
+
+async def replace_wraps(
+    session: AsyncSession,
+    partner_id: int,
+    entry_id: str,
+    remove_key_ids: Sequence[str],
+    add: Mapping[str, bytes],
+) -> CaseEntry:
+    """Swap an entry's wraps after a key rotation: drop ``remove_key_ids``, add ``add``.
+
+    Only the small sealed data keys change; the body is never re-encrypted. Scoped: an entry of
+    another partner's case raises NotFound, so one partner cannot strip another's access. A key id
+    both removed and added is replaced.
+    """
+    entry = await session.scalar(
+        select(CaseEntry)
+        .join(Case, Case.id == CaseEntry.case_id)
+        .where(CaseEntry.id == entry_id, Case.partner_id == partner_id)
+    )
+    if entry is None:
+        raise NotFound(f"entry {entry_id!r} not found")
+    replaced = set(remove_key_ids) | set(add)
+    entry.wraps = [wrap for wrap in entry.wraps if wrap.key_id not in replaced]
+    # Flush the removals before the inserts: a replaced key id reuses the same primary key.
+    await session.flush()
+    entry.wraps.extend(Wrap(key_id=key_id, sealed_key=sealed) for key_id, sealed in add.items())
+    await session.flush()
+    return entry
+
+
+async def entries_wrapped_for(
+    session: AsyncSession,
+    partner_id: int,
+    key_id: str,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[CaseEntry]:
+    """Return ``partner_id``'s entries that have a wrap for ``key_id`` (wraps loaded).
+
+    This is the work list of a re-wrap after rotation, ordered by case and number so it can be
+    paged with ``limit``/``offset``.
+    """
+    query = (
+        select(CaseEntry)
+        .join(Case, Case.id == CaseEntry.case_id)
+        .join(Wrap, Wrap.entry_id == CaseEntry.id)
+        .where(Case.partner_id == partner_id, Wrap.key_id == key_id)
+        .order_by(CaseEntry.case_id, CaseEntry.seq)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(await session.scalars(query))
+
+
+async def purge_case(session: AsyncSession, case: Case) -> None:
+    """Delete ``case`` with all its entries and wraps, for good.
+
+    Explicit deletes rather than relying on ON DELETE CASCADE alone, so nothing survives even on
+    a connection without foreign keys enabled. On SQLite, secure_delete overwrites the freed
+    pages; on PostgreSQL the old row versions remain until VACUUM.
+    """
+    # "fetch": the session learns which rows went, so it never writes them back.
+    fetch = {"synchronize_session": "fetch"}
+    entry_ids = select(CaseEntry.id).where(CaseEntry.case_id == case.id)
+    await session.execute(
+        delete(Wrap).where(Wrap.entry_id.in_(entry_ids)).execution_options(**fetch)
+    )
+    await session.execute(
+        delete(CaseEntry).where(CaseEntry.case_id == case.id).execution_options(**fetch)
+    )
+    await session.execute(delete(Case).where(Case.id == case.id).execution_options(**fetch))
+
+
+async def closed_cases_older_than(session: AsyncSession, day: date) -> list[Case]:
+    """Return closed cases (every partner) last changed before ``day``: candidates for purging."""
+    query = (
+        select(Case)
+        .where(Case.status == CaseStatus.CLOSED, Case.updated_day < day)
+        .order_by(Case.updated_day, Case.id)
+    )
+    return list(await session.scalars(query))
