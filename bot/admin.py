@@ -22,8 +22,8 @@ from handlers.directory import verify_key_row
 from storage import audit, partners, sites
 from storage.days import today
 from storage.errors import NotFound
+from storage.models import EMERGENCY_CONTACTS_LENGTH, Partner, PartnerKey
 from storage.models import KeyStatus as StoredKeyStatus
-from storage.models import Partner, PartnerKey
 
 ACTOR = "admin"
 
@@ -141,6 +141,17 @@ async def revoke_key(
     return {"partner": slug, "key_id": revoked_id, "partner_has_active_key": not was_active}
 
 
+async def set_emergency_contacts(session: AsyncSession, slug: str, text: str) -> dict[str, Any]:
+    """What a worker who reports immediate danger is shown at once, for this partner's cases."""
+    partner = await _partner(session, slug)
+    contacts = text.strip()
+    if len(contacts) > EMERGENCY_CONTACTS_LENGTH:
+        raise UserError(f"emergency contacts are at most {EMERGENCY_CONTACTS_LENGTH} characters")
+    await partners.set_emergency_contacts(session, partner, contacts)
+    await audit.record(session, ACTOR, "partner.emergency_contacts", slug)
+    return {"partner": slug, "emergency_contacts": contacts}
+
+
 async def list_partners(session: AsyncSession, verify_key: VerifyKey) -> list[dict[str, Any]]:
     """Every partner with its countries and keys, each key's statement checked against the pin."""
     listed = []
@@ -151,6 +162,7 @@ async def list_partners(session: AsyncSession, verify_key: VerifyKey) -> list[di
                 "slug": partner.slug,
                 "name": partner.name,
                 "countries": sorted(c.country for c in partner.countries),
+                "emergency_contacts": partner.emergency_contacts,
                 "keys": keys,
             }
         )

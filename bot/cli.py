@@ -15,10 +15,11 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bot import admin
+from bot import admin, logs
 from bot.config import Config
 from bot.database import open_database
 from bot.errors import UserError
+from bot.service import serve
 from crypto.errors import CryptoError
 from crypto.keyfile import read_signing_key, write_signing_key
 from crypto.keys import PublicKey, new_signing_key, parse_key_id, parse_partner_key, verify_key_text
@@ -105,6 +106,16 @@ def build_parser() -> Parser:
     _json_flag(revoke)
     revoke.set_defaults(run=run_partner_revoke)
 
+    contacts = partner_commands.add_parser(
+        "contacts", help="what a worker in immediate danger is shown at once"
+    )
+    contacts.add_argument("slug")
+    contacts.add_argument(
+        "--text", required=True, help="hotlines and phone numbers, e.g. 'Hotline 1300 (24 h)'"
+    )
+    _json_flag(contacts)
+    contacts.set_defaults(run=run_partner_contacts)
+
     partner_list = partner_commands.add_parser("list", help="partners, countries and keys")
     _json_flag(partner_list)
     partner_list.set_defaults(run=run_partner_list)
@@ -121,6 +132,9 @@ def build_parser() -> Parser:
     site_list = site_commands.add_parser("list", help="all workplaces")
     _json_flag(site_list)
     site_list.set_defaults(run=run_site_list)
+
+    serve = commands.add_parser("serve", help="run the Telegram bot and its HTTP server")
+    serve.set_defaults(run=run_serve)
 
     desk = commands.add_parser("desk", help="caseworkers: the partner's key and cases")
     desk_commands = desk.add_subparsers(dest="desk_command", required=True, parser_class=Parser)
@@ -149,6 +163,20 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
     """grievance db upgrade."""
     asyncio.run(upgrade_to_head(Config.from_env().database_url))
     print("The database schema is up to date.")
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """grievance serve: refuses to start without a token or a pinned verify key."""
+    config = Config.from_env()
+    token = config.token()
+    config.admin_verify_key()
+    config.listen_address()
+    try:
+        logs.configure(config.log_level, secrets=(token,))
+    except ValueError as exc:
+        raise UserError(f"GRIEVANCE_LOG_LEVEL: {exc}") from exc
+    asyncio.run(serve(config))
     return 0
 
 
@@ -253,6 +281,19 @@ def run_partner_list(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 1 if untrusted else 0
+
+
+def run_partner_contacts(args: argparse.Namespace) -> int:
+    """grievance admin partner contacts SLUG --text TEXT."""
+    result = _run_in_session(
+        Config.from_env(),
+        lambda session: admin.set_emergency_contacts(session, args.slug, args.text),
+    )
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"Emergency contacts of partner '{result['partner']}' set.")
+    return 0
 
 
 def run_site_add(args: argparse.Namespace) -> int:

@@ -53,6 +53,7 @@ TOKEN_HASH_BYTES = 32
 STATUS_LENGTH = 32  # room for future status values without a column change
 AUDIT_FIELD_LENGTH = 64
 AUDIT_SUBJECT_LENGTH = 200
+EMERGENCY_CONTACTS_LENGTH = 1000
 SETTING_NAME_LENGTH = 64
 
 
@@ -136,6 +137,10 @@ class Partner(Base):
     name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH))
     # Day only: operational records keep no finer time than the reports do.
     created_day: Mapped[date] = mapped_column(Date)
+    # Shown at once to a worker who says someone is in danger (hotlines, the partner's phone).
+    emergency_contacts: Mapped[str] = mapped_column(
+        String(EMERGENCY_CONTACTS_LENGTH), default="", server_default=""
+    )
 
     countries: Mapped[list[PartnerCountry]] = relationship(
         back_populates="partner",

@@ -169,3 +169,9 @@ async def set_key_statement(
     # one-active-key index is checked row by row.
     await session.flush()
     return key
+
+
+async def set_emergency_contacts(session: AsyncSession, partner: Partner, contacts: str) -> None:
+    """Replace what a worker in danger is shown for this partner."""
+    partner.emergency_contacts = contacts
+    await session.flush()

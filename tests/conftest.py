@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -75,3 +76,31 @@ async def session(session_factory: async_sessionmaker[AsyncSession]) -> AsyncIte
     """One session on a migrated database; the test opens its own transactions."""
     async with session_factory() as session:
         yield session
+
+
+@pytest.fixture
+def stored_bytes():
+    """Everything the deployment wrote: every file under the test's folder, and every row.
+
+    For PostgreSQL the rows are read back table by table (the server's own files are not ours to
+    read); for SQLite the database file, its WAL and everything else on disk are read raw.
+    """
+
+    async def collect(url: str, folder: Path) -> bytes:
+        chunks = [p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()]  # noqa: ASYNC240
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                names = await connection.run_sync(lambda sync: sa_inspect(sync).get_table_names())
+                for name in names:
+                    rows = await connection.execute(text(f'SELECT * FROM "{name}"'))
+                    for row in rows:
+                        for value in row:
+                            chunks.append(
+                                value if isinstance(value, bytes) else str(value).encode()
+                            )
+        finally:
+            await engine.dispose()
+        return b"\n".join(chunks)
+
+    return collect

@@ -135,6 +135,12 @@ def test_sites_route_to_a_partner(env, capsys):
     ]  # fmt: skip
 
 
+def test_emergency_contacts_are_set_per_partner(env, capsys):
+    add_partner(capsys, env)
+    run_json(capsys, "admin", "partner", "contacts", "mekong-workers", "--text", "Hotline 1300")
+    assert listed(capsys)["mekong-workers"]["emergency_contacts"] == "Hotline 1300"
+
+
 def test_a_signing_key_that_does_not_match_the_pin_signs_nothing(env, capsys, tmp_path):
     other = tmp_path / "other.key"
     write_signing_key(other, new_signing_key(), PASSPHRASE, FAST)

@@ -52,19 +52,19 @@ async def _schema_differences(url: str) -> list[Any]:
 async def test_migrations_bring_an_empty_database_to_head(database_url: str) -> None:
     assert await current_revision(database_url) is None
     await upgrade_to_head(database_url)
-    assert await current_revision(database_url) == head_revision() == "0001"
+    assert await current_revision(database_url) == head_revision() == "0002"
 
 
 async def test_alembic_command_line_path_opens_its_own_engine(database_url: str) -> None:
     """Without a shared connection (the ``alembic`` tool, autogenerate), env.py runs alone."""
     await asyncio.to_thread(command.upgrade, alembic_config(database_url), "head")
-    assert await current_revision(database_url) == "0001"
+    assert await current_revision(database_url) == head_revision()
 
 
 async def test_upgrading_twice_is_harmless(database_url: str) -> None:
     await upgrade_to_head(database_url)
     await upgrade_to_head(database_url)
-    assert await current_revision(database_url) == "0001"
+    assert await current_revision(database_url) == head_revision()
 
 
 async def test_migrated_schema_matches_the_models(migrated_url: str) -> None:

@@ -1,0 +1,708 @@
+"""The conversation engine: walks a worker through the questionnaire, one input at a time.
+
+It knows nothing of Telegram: it takes an `Input` and a `Conversation` (memory only) and returns a
+`Reply` of messages and effects. Every text it returns is in the worker's language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, Final
+
+from handlers.conversation import Conversation, DraftAttachment, new_token
+from handlers.countries import country_name
+from handlers.i18n import (
+    N_,
+    OFFERED_LANGUAGES,
+    SOURCE_LANGUAGE,
+    Translator,
+    language_name,
+    preselect,
+    translator,
+)
+from handlers.io import (
+    Button,
+    Command,
+    CommandInput,
+    Effect,
+    Input,
+    Media,
+    Message,
+    Other,
+    Press,
+    Reply,
+    Text,
+    Unsupported,
+)
+from handlers.media import (
+    AttachmentKind,
+    AttachmentRejected,
+    RejectReason,
+    check_declared_size,
+    clean_attachment,
+)
+from handlers.ports import Directory, Draft, NoRoute, Route, SubmissionFailed, Submitter
+from handlers.questionnaire import Questionnaire, Step, StepType
+from handlers.receipt_text import receipt_message
+from handlers.text import clean_text, has_words, parse_number
+
+PAGE_SIZE: Final = 8
+"""Choice buttons per screen; longer lists (countries, workplaces) get a "More" button."""
+MAX_DRAFT_BYTES: Final = 60 * 1024 * 1024
+"""Attachments one draft may hold in memory, so that one chat cannot exhaust the server."""
+REVIEW_TEXT_PREVIEW: Final = 300
+SEP: Final = ":"
+
+APPROX_DATE_OPTIONS: Final = (
+    ("this_week", "This week"),
+    ("this_month", "This month"),
+    ("earlier", "Earlier"),
+    ("ongoing", "It is still going on"),
+)
+
+
+# Marked here so that Babel extracts them; translated when shown.
+N_("This week")
+N_("This month")
+N_("Earlier")
+N_("It is still going on")
+
+ReportAllowed = Callable[[str], bool]
+
+
+class Engine:
+    """One engine serves every conversation; all per-worker state is in the Conversation."""
+
+    def __init__(
+        self,
+        questionnaire: Questionnaire,
+        directory: Directory,
+        submitter: Submitter,
+        report_allowed: ReportAllowed = lambda _key: True,
+    ) -> None:
+        self.questionnaire = questionnaire
+        self.directory = directory
+        self.submitter = submitter
+        self.report_allowed = report_allowed
+
+    async def handle(self, conv: Conversation, event: Input) -> Reply:
+        """Answer one input from the worker."""
+        if isinstance(event, CommandInput):
+            return await self._command(conv, event.command)
+        if isinstance(event, Press):
+            return await self._press(conv, event.data)
+        if isinstance(event, Other):
+            return self._other(conv, event.kind)
+        if conv.position is None:
+            return await self._start(conv)
+        if isinstance(event, Text):
+            return await self._text(conv, event.text)
+        return await self._media(conv, event)
+
+    def slow_down(self, conv: Conversation) -> Reply:
+        """The one answer to a chat sending faster than anyone types."""
+        _ = self._t(conv).gettext
+        return Reply([Message(_("You are sending messages very fast. Please wait a moment."))])
+
+    # Commands -------------------------------------------------------------------------------
+
+    async def _command(self, conv: Conversation, command: Command) -> Reply:
+        _ = self._t(conv).gettext
+        if command == Command.START:
+            conv.reset()
+            conv.language = None
+            return await self._start(conv)
+        if command == Command.REPORT:
+            conv.reset()
+            if conv.language is None:
+                return await self._start(conv)
+            return await self._go(conv, self._next_visible(conv, 1))
+        if command == Command.LANGUAGE:
+            conv.returning_to = conv.position
+            conv.position = 0
+            return Reply([await self._render(conv)])
+        if command == Command.CANCEL:
+            conv.reset()
+            text = _("Stopped. Nothing was sent or kept. Send /start to begin again.")
+            return Reply([Message(text)], [Effect.DELETE_CONVERSATION])
+        if command == Command.WIPE:
+            conv.reset()
+            conv.receipt_token = None
+            return Reply([Message(_("Done."))], [Effect.WIPE])
+        if command == Command.STATUS:
+            return Reply([Message(_("Checking a report with its receipt number is coming soon."))])
+        return Reply([Message(self._help(conv))])
+
+    def _help(self, conv: Conversation) -> str:
+        _ = self._t(conv).gettext
+        return "\n".join(
+            [
+                _("This service lets you report a problem at work safely, without your name."),
+                "",
+                _("/report – report a problem"),  # noqa: RUF001 (a dash, on purpose)
+                _("/status – check your report with your receipt number"),  # noqa: RUF001 (a dash, on purpose)
+                _("/language – change the language"),  # noqa: RUF001 (a dash, on purpose)
+                _("/cancel – stop and throw away what you wrote"),  # noqa: RUF001 (a dash, on purpose)
+                _("/wipe – delete the messages of this chat"),  # noqa: RUF001 (a dash, on purpose)
+                "",
+                _("To remove the chat completely, also delete it in Telegram."),
+            ]
+        )
+
+    async def _start(self, conv: Conversation) -> Reply:
+        conv.reset()
+        conv.position = 0
+        return Reply([await self._render(conv)])
+
+    # Button presses -------------------------------------------------------------------------
+
+    async def _press(self, conv: Conversation, data: str) -> Reply:
+        token, _sep, code = data.partition(SEP)
+        if conv.receipt_token is not None and token == conv.receipt_token and code == "saved":
+            conv.receipt_token = None
+            return Reply(effects=[Effect.DELETE_PRESSED])
+        if conv.position is None or token != conv.token or not code:
+            return await self._expired(conv)
+        step = self._step(conv)
+        if code == "back":
+            return await self._back(conv)
+        if code == "more":
+            conv.page += 1
+            return Reply([await self._render(conv, edit=True)])
+        if code == "skip" and step.optional:
+            conv.answers[step.id] = None
+            return await self._forward(conv)
+        handler = {
+            StepType.LANGUAGE: self._press_language,
+            StepType.INFO: self._press_info,
+            StepType.CONSENT: self._press_consent,
+            StepType.COUNTRY: self._press_country,
+            StepType.SITE: self._press_site,
+            StepType.SINGLE: self._press_single,
+            StepType.MULTI: self._press_multi,
+            StepType.YES_NO: self._press_yes_no,
+            StepType.APPROX_DATE: self._press_single,
+            StepType.ATTACHMENTS: self._press_attachments,
+            StepType.REVIEW: self._press_review,
+        }.get(step.type)
+        if handler is None:
+            return await self._expired(conv)
+        return await handler(conv, step, code)
+
+    async def _expired(self, conv: Conversation) -> Reply:
+        _ = self._t(conv).gettext
+        if conv.position is None:
+            return Reply([Message(_("This button has expired. Send /start to begin."))])
+        expired = Message(_("This button has expired. Here is where you are:"))
+        return Reply([expired, await self._render(conv)])
+
+    async def _press_language(self, conv: Conversation, step: Step, code: str) -> Reply:
+        chosen = self._choice(conv, code)
+        if chosen is None:
+            return await self._expired(conv)
+        conv.language = chosen
+        if conv.returning_to is not None and conv.returning_to > 0:
+            position, conv.returning_to = conv.returning_to, None
+            conv.position = position
+            return Reply([await self._render(conv)])
+        return await self._forward(conv)
+
+    async def _press_info(self, conv: Conversation, step: Step, code: str) -> Reply:
+        if code != "continue":
+            return await self._expired(conv)
+        return await self._forward(conv)
+
+    async def _press_consent(self, conv: Conversation, step: Step, code: str) -> Reply:
+        if code == "agree":
+            return await self._forward(conv)
+        if code != "decline":
+            return await self._expired(conv)
+        _ = self._t(conv).gettext
+        conv.reset()
+        text = _("All right. Nothing was sent or kept. You can start again at any time: /start")
+        return Reply([Message(text)], [Effect.DELETE_CONVERSATION])
+
+    async def _press_country(self, conv: Conversation, step: Step, code: str) -> Reply:
+        chosen = self._choice(conv, code)
+        if chosen is None:
+            return await self._expired(conv)
+        if conv.answers.get(step.id) != chosen:
+            conv.answers.pop(self._site_step().id, None)
+        conv.answers[step.id] = chosen
+        return await self._forward(conv)
+
+    async def _press_site(self, conv: Conversation, step: Step, code: str) -> Reply:
+        chosen = self._choice(conv, code)
+        if chosen is None:
+            return await self._expired(conv)
+        country = conv.answers[self._country_step().id]
+        site = None if chosen in {"other", "undisclosed"} else chosen
+        route = await self.directory.route(country, site)
+        if route is None:
+            return self._no_route(conv)
+        conv.site_label = dict(await self.directory.sites(country)).get(chosen, "")
+        conv.answers[step.id] = chosen
+        return await self._forward(conv)
+
+    async def _press_single(self, conv: Conversation, step: Step, code: str) -> Reply:
+        ids = self._option_ids(step)
+        index = _option_index(code, len(ids))
+        if index is None:
+            return await self._expired(conv)
+        conv.answers[step.id] = ids[index]
+        return await self._forward(conv)
+
+    async def _press_multi(self, conv: Conversation, step: Step, code: str) -> Reply:
+        ids = self._option_ids(step)
+        if code == "done":
+            if not conv.selection:
+                if step.optional:
+                    conv.answers[step.id] = None
+                    return await self._forward(conv)
+                _ = self._t(conv).gettext
+                return Reply([Message(_("Please choose at least one, then press Done."))])
+            conv.answers[step.id] = [i for i in ids if i in conv.selection]
+            return await self._forward(conv)
+        index = _option_index(code, len(ids))
+        if index is None:
+            return await self._expired(conv)
+        option = ids[index]
+        if option in conv.selection:
+            conv.selection.remove(option)
+        else:
+            conv.selection.append(option)
+        return Reply([await self._render(conv, edit=True, keep_token=True)])
+
+    async def _press_yes_no(self, conv: Conversation, step: Step, code: str) -> Reply:
+        if code not in {"yes", "no"}:
+            return await self._expired(conv)
+        conv.answers[step.id] = code
+        reply = await self._forward(conv)
+        if step.danger and code == "yes":
+            reply.messages.insert(0, Message(await self._emergency_text(conv)))
+        return reply
+
+    async def _press_attachments(self, conv: Conversation, step: Step, code: str) -> Reply:
+        if code != "done":
+            return await self._expired(conv)
+        count = sum(1 for d in conv.attachments if d.step == step.id)
+        if count == 0 and not step.optional:
+            _ = self._t(conv).gettext
+            return Reply([Message(_("Please send at least one file, then press Done."))])
+        conv.answers[step.id] = count or None
+        return await self._forward(conv)
+
+    async def _press_review(self, conv: Conversation, step: Step, code: str) -> Reply:
+        if code not in {"send", "retry"}:
+            return await self._expired(conv)
+        return await self._submit(conv)
+
+    # Typed text and media -------------------------------------------------------------------
+
+    async def _text(self, conv: Conversation, raw: str) -> Reply:
+        step = self._step(conv)
+        tr = self._t(conv)
+        _ = tr.gettext
+        if step.type == StepType.TEXT:
+            text = clean_text(raw)
+            if not text:
+                return Reply([Message(_("Please write a few words, or send a voice message."))])
+            if len(text) > step.max_length:
+                message = _(
+                    "That is too long. Please keep it under {limit} characters, "
+                    "or send a voice message."
+                ).format(limit=step.max_length)
+                return Reply([Message(message)])
+            if not has_words(text):
+                message = _("Please describe it in words, or send a voice message.")
+                return Reply([Message(message)])
+            conv.answers[step.id] = {"text": text}
+            return await self._forward(conv)
+        if step.type == StepType.NUMBER:
+            number = parse_number(raw)
+            if number is None or not step.minimum <= number <= step.maximum:
+                message = _("Please send a number from {low} to {high}, for example 20.").format(
+                    low=step.minimum, high=step.maximum
+                )
+                return Reply([Message(message)])
+            conv.answers[step.id] = number
+            return await self._forward(conv)
+        if step.type == StepType.ATTACHMENTS:
+            message = _("Please send a photo, a voice message or a PDF, or press Done.")
+            return Reply([Message(message)])
+        return Reply([Message(_("Please use the buttons below.")), await self._render(conv)])
+
+    async def _media(self, conv: Conversation, media: Media) -> Reply:
+        step = self._step(conv)
+        _ = self._t(conv).gettext
+        voice_answer = step.type == StepType.TEXT and step.voice
+        voice_answer = voice_answer and media.kind == AttachmentKind.VOICE
+        if step.type != StepType.ATTACHMENTS and not voice_answer:
+            message = _("I cannot use a file here. Please answer the question below.")
+            return Reply([Message(message), await self._render(conv)])
+        if step.type == StepType.ATTACHMENTS:
+            count = sum(1 for d in conv.attachments if d.step == step.id)
+            if count >= step.max_files:
+                message = _("That is the most files one report can take. Please press Done.")
+                return Reply([Message(message)])
+        try:
+            check_declared_size(media.declared_size)
+            if conv.attachment_bytes() + (media.declared_size or 0) > MAX_DRAFT_BYTES:
+                raise AttachmentRejected(RejectReason.TOO_LARGE)
+            data = await media.fetch()
+            # Decoding a large photo or PDF takes up to seconds: never on the event loop.
+            clean = await asyncio.to_thread(clean_attachment, media.kind, data)
+        except AttachmentRejected as rejected:
+            return Reply([Message(self._rejection(conv, rejected.reason))])
+        if conv.attachment_bytes() + len(clean.data) > MAX_DRAFT_BYTES:
+            return Reply([Message(self._rejection(conv, RejectReason.TOO_LARGE))])
+        conv.attachments = [d for d in conv.attachments if not (voice_answer and d.step == step.id)]
+        conv.attachments.append(DraftAttachment(step.id, clean))
+        if voice_answer:
+            conv.answers[step.id] = {"voice": True}
+            return await self._forward(conv)
+        count = sum(1 for d in conv.attachments if d.step == step.id)
+        tr = self._t(conv)
+        received = tr.ngettext(
+            "Received. You have sent {count} file.",
+            "Received. You have sent {count} files.",
+            count,
+        ).format(count=count)
+        more = tr.gettext("Send more, or press Done.")
+        return Reply([Message(f"{received} {more}", self._nav(conv, step, done=True))])
+
+    def _rejection(self, conv: Conversation, reason: RejectReason) -> str:
+        _ = self._t(conv).gettext
+        texts = {
+            RejectReason.TOO_LARGE: _("This file is too large. Files can be up to 20 MB."),
+            RejectReason.NOT_AN_IMAGE: _("This photo could not be read. Please try another one."),
+            RejectReason.DAMAGED: _("This file is damaged or incomplete. Please try again."),
+            RejectReason.TOO_MANY_PIXELS: _(
+                "This picture is too big to process. Please send a smaller photo."
+            ),
+            RejectReason.UNSUPPORTED_TYPE: _(
+                "Only photos, voice messages and PDF files can be sent."
+            ),
+            RejectReason.ENCRYPTED_PDF: _(
+                "This PDF is protected by a password. Please send it without the password."
+            ),
+            RejectReason.MULTI_PAGE_IMAGE: _(
+                "This picture has several pages. Please send each page as a photo."
+            ),
+            RejectReason.TOO_COMPLEX: _(
+                "This file is too complex to check. Please send photos of its pages instead."
+            ),
+            RejectReason.NOT_A_VOICE_NOTE: _(
+                "This voice message could not be read. Please record it again."
+            ),
+        }
+        return texts.get(reason, _("This file cannot be used. Please try another one."))
+
+    def _other(self, conv: Conversation, kind: Unsupported) -> Reply:
+        _ = self._t(conv).gettext
+        if kind in {Unsupported.LOCATION, Unsupported.CONTACT}:
+            text = _(
+                "For your safety I deleted that message. "
+                "This service never needs your location or phone number."
+            )
+            return Reply([Message(text)], [Effect.DELETE_INPUT])
+        if kind == Unsupported.EDITED:
+            return Reply([Message(_("I can only read new messages. Please send it again."))])
+        if kind == Unsupported.UNKNOWN_COMMAND:
+            return Reply([Message(self._help(conv))])
+        text = _("I can read text, voice messages, photos and PDF files here.")
+        return Reply([Message(text)])
+
+    # Moving between steps -------------------------------------------------------------------
+
+    async def _forward(self, conv: Conversation) -> Reply:
+        assert conv.position is not None
+        return await self._go(conv, self._next_visible(conv, conv.position + 1))
+
+    async def _go(self, conv: Conversation, position: int) -> Reply:
+        if conv.position is not None:
+            conv.history.append(conv.position)
+        conv.position = position
+        step = self._step(conv)
+        conv.page = 0
+        previous = conv.answers.get(step.id)
+        conv.selection = list(previous) if step.type == StepType.MULTI and previous else []
+        if step.type == StepType.COUNTRY:
+            countries = await self.directory.countries()
+            conv.automatic.discard(step.id)
+            if not countries:
+                return self._no_route(conv)
+            if len(countries) == 1:
+                conv.answers[step.id] = countries[0]
+                conv.automatic.add(step.id)
+                conv.answers.pop(self._site_step().id, None)
+                return await self._go(conv, self._next_visible(conv, position + 1))
+        return Reply([await self._render(conv)])
+
+    async def _back(self, conv: Conversation) -> Reply:
+        if not conv.history:
+            return Reply([await self._render(conv)])
+        conv.position = conv.history.pop()
+        while conv.history and self._auto_answered(conv):
+            conv.position = conv.history.pop()
+        step = self._step(conv)
+        previous = conv.answers.get(step.id)
+        conv.selection = list(previous) if step.type == StepType.MULTI and previous else []
+        conv.page = 0
+        return Reply([await self._render(conv)])
+
+    def _auto_answered(self, conv: Conversation) -> bool:
+        """A country step answered for the worker (only one country) is passed over going back."""
+        return self._step(conv).id in conv.automatic
+
+    def _next_visible(self, conv: Conversation, start: int) -> int:
+        steps = self.questionnaire.steps
+        for position in range(start, len(steps)):
+            condition = steps[position].when
+            if condition is None or _answer_ids(conv.answers.get(condition.step)) & set(
+                condition.includes
+            ):
+                return position
+            conv.answers.pop(steps[position].id, None)
+            conv.attachments = [d for d in conv.attachments if d.step != steps[position].id]
+        return len(steps) - 1
+
+    # Rendering ------------------------------------------------------------------------------
+
+    async def _render(
+        self, conv: Conversation, edit: bool = False, keep_token: bool = False
+    ) -> Message:
+        if not keep_token:
+            conv.token = new_token()
+        step = self._step(conv)
+        tr = self._t(conv)
+        _ = tr.gettext
+        text = _(step.prompt)
+        rows: list[tuple[Button, ...]] = []
+        if step.type == StepType.LANGUAGE:
+            first = preselect(conv.profile_language)
+            languages = [first, *(lang for lang in OFFERED_LANGUAGES if lang != first)]
+            if conv.language is None:
+                text = translator(first).gettext(step.prompt)
+                if text != step.prompt:
+                    text = f"{text}\n{step.prompt}"
+            rows = self._choice_rows(conv, [(lang, language_name(lang)) for lang in languages])
+            return Message(text, tuple(rows), edit=edit)
+        if step.type == StepType.INFO:
+            rows = [(self._button(conv, _(step.labels["continue"]), "continue"),)]
+        elif step.type == StepType.CONSENT:
+            rows = [
+                (self._button(conv, _(step.labels["agree"]), "agree"),),
+                (self._button(conv, _(step.labels["decline"]), "decline"),),
+            ]
+        elif step.type == StepType.COUNTRY:
+            codes = await self.directory.countries()
+            named = sorted(
+                ((code, country_name(code, tr.language)) for code in codes), key=lambda c: c[1]
+            )
+            rows = self._choice_rows(conv, named)
+        elif step.type == StepType.SITE:
+            country = conv.answers[self._country_step().id]
+            sites = await self.directory.sites(country)
+            sites.append(("other", _(step.labels["other"])))
+            sites.append(("undisclosed", _(step.labels["undisclosed"])))
+            rows = self._choice_rows(conv, sites)
+        elif step.type in {StepType.SINGLE, StepType.APPROX_DATE}:
+            rows = [
+                (self._button(conv, _(label), f"o{i}"),)
+                for i, label in enumerate(self._option_labels(step))
+            ]
+        elif step.type == StepType.MULTI:
+            rows = [
+                (
+                    self._button(
+                        conv,
+                        ("✅ " if option.id in conv.selection else "▫️ ") + _(option.label),
+                        f"o{i}",
+                    ),
+                )
+                for i, option in enumerate(step.options)
+            ]
+        elif step.type == StepType.YES_NO:
+            rows = [(self._button(conv, _("Yes"), "yes"), self._button(conv, _("No"), "no"))]
+        elif step.type == StepType.REVIEW:
+            text = f"{text}\n\n{await self._summary(conv)}"
+            rows = [(self._button(conv, _("Send"), "send"),)]
+        nav = self._nav(conv, step, done=step.type in {StepType.MULTI, StepType.ATTACHMENTS})
+        return Message(text, (*rows, *nav), edit=edit)
+
+    def _nav(
+        self, conv: Conversation, step: Step, done: bool = False
+    ) -> tuple[tuple[Button, ...], ...]:
+        _ = self._t(conv).gettext
+        row = []
+        if conv.history or (conv.position or 0) > 0:
+            row.append(self._button(conv, _("← Back"), "back"))
+        if step.optional and step.type not in {StepType.MULTI, StepType.ATTACHMENTS}:
+            row.append(self._button(conv, _("Skip"), "skip"))
+        if done:
+            row.append(self._button(conv, _("Done"), "done"))
+        return (tuple(row),) if row else ()
+
+    def _choice_rows(
+        self, conv: Conversation, items: list[tuple[str, str]]
+    ) -> list[tuple[Button, ...]]:
+        """One button per choice, a page at a time; `conv.choices` remembers what index means."""
+        pages = max(1, -(-len(items) // PAGE_SIZE))
+        page = conv.page % pages
+        shown = items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        conv.choices = [choice_id for choice_id, _label in shown]
+        rows: list[tuple[Button, ...]] = [
+            (self._button(conv, label, f"o{i}"),) for i, (_id, label) in enumerate(shown)
+        ]
+        if pages > 1:
+            _ = self._t(conv).gettext
+            rows.append((self._button(conv, _("More …"), "more"),))
+        return rows
+
+    def _button(self, conv: Conversation, label: str, code: str) -> Button:
+        return Button(label=label, data=f"{conv.token}{SEP}{code}")
+
+    def _choice(self, conv: Conversation, code: str) -> str | None:
+        index = _option_index(code, len(conv.choices))
+        return None if index is None else conv.choices[index]
+
+    async def _summary(self, conv: Conversation) -> str:
+        tr = self._t(conv)
+        _ = tr.gettext
+        lines = []
+        for step in self.questionnaire.steps:
+            if step.type in {StepType.LANGUAGE, StepType.INFO, StepType.CONSENT, StepType.REVIEW}:
+                continue
+            if step.id not in conv.answers:
+                continue
+            value = conv.answers[step.id]
+            title = _(step.title) if step.title else _(step.prompt)
+            lines.append(f"• {title}: {self._describe(conv, step, value)}")
+        return "\n".join(lines)
+
+    def _describe(self, conv: Conversation, step: Step, value: Any) -> str:
+        tr = self._t(conv)
+        _ = tr.gettext
+        if value is None:
+            return "—"
+        if step.type == StepType.COUNTRY:
+            return country_name(str(value), tr.language)
+        if step.type == StepType.SITE:
+            return conv.site_label or {"other": _(step.labels["other"])}.get(
+                value, _(step.labels["undisclosed"])
+            )
+        if step.type in {StepType.SINGLE, StepType.APPROX_DATE, StepType.MULTI}:
+            labels = dict(zip(self._option_ids(step), self._option_labels(step), strict=True))
+            chosen = value if isinstance(value, list) else [value]
+            return ", ".join(_(labels[c]) for c in chosen)
+        if step.type == StepType.YES_NO:
+            return _("Yes") if value == "yes" else _("No")
+        if step.type == StepType.TEXT:
+            if "voice" in value:
+                return _("(voice message)")
+            text = str(value["text"])
+            return text if len(text) <= REVIEW_TEXT_PREVIEW else text[:REVIEW_TEXT_PREVIEW] + " …"
+        if step.type == StepType.ATTACHMENTS:
+            return tr.ngettext("{count} file", "{count} files", value).format(count=value)
+        return str(value)
+
+    # Submission -----------------------------------------------------------------------------
+
+    async def _submit(self, conv: Conversation) -> Reply:
+        _ = self._t(conv).gettext
+        if not self.report_allowed(conv.key):
+            text = _("You have sent many reports today. Please try again tomorrow.")
+            return Reply([Message(text)])
+        country = conv.answers[self._country_step().id]
+        site = conv.answers.get(self._site_step().id)
+        draft = Draft(
+            questionnaire=self.questionnaire.id,
+            questionnaire_version=self.questionnaire.version,
+            language=conv.language or SOURCE_LANGUAGE,
+            answers=dict(conv.answers),
+            attachments=tuple(conv.attachments),
+            country=country,
+            site=None if site in {None, "other", "undisclosed"} else site,
+        )
+        try:
+            receipt = await self.submitter.submit(draft)
+        except NoRoute:
+            return self._no_route(conv)
+        except SubmissionFailed:
+            text = _(
+                "Sorry, your report could not be saved just now. Nothing is lost: "
+                "please press Try again in a moment."
+            )
+            return Reply([Message(text, ((self._button(conv, _("Try again"), "retry"),),))])
+        conv.reset()
+        conv.receipt_token = new_token()
+        saved = Button(_("I have saved it"), f"{conv.receipt_token}{SEP}saved")
+        message = Message(receipt_message(self._t(conv), receipt), ((saved,),), keep=True)
+        return Reply([message], [Effect.DELETE_CONVERSATION])
+
+    def _no_route(self, conv: Conversation) -> Reply:
+        _ = self._t(conv).gettext
+        conv.reset()
+        text = _(
+            "Sorry, no organisation can receive reports for this workplace through this "
+            "service yet. Nothing was sent or kept."
+        )
+        return Reply([Message(text)], [Effect.DELETE_CONVERSATION])
+
+    async def _emergency_text(self, conv: Conversation) -> str:
+        _ = self._t(conv).gettext
+        country = conv.answers.get(self._country_step().id)
+        site = conv.answers.get(self._site_step().id)
+        route: Route | None = None
+        if country is not None:
+            site_slug = None if site in {None, "other", "undisclosed"} else site
+            route = await self.directory.route(country, site_slug)
+        if route is not None and route.emergency_contacts.strip():
+            intro = _("If someone is in danger now, get help at once:")
+            return f"{intro}\n{route.emergency_contacts.strip()}"
+        return _("If someone is in danger now, call your local emergency number at once.")
+
+    # Small helpers --------------------------------------------------------------------------
+
+    def _t(self, conv: Conversation) -> Translator:
+        return translator(conv.language or SOURCE_LANGUAGE)
+
+    def _step(self, conv: Conversation) -> Step:
+        assert conv.position is not None
+        return self.questionnaire.steps[conv.position]
+
+    def _country_step(self) -> Step:
+        return next(s for s in self.questionnaire.steps if s.type == StepType.COUNTRY)
+
+    def _site_step(self) -> Step:
+        return next(s for s in self.questionnaire.steps if s.type == StepType.SITE)
+
+    def _option_ids(self, step: Step) -> list[str]:
+        if step.type == StepType.APPROX_DATE:
+            return [option_id for option_id, _label in APPROX_DATE_OPTIONS]
+        return [o.id for o in step.options]
+
+    def _option_labels(self, step: Step) -> list[str]:
+        if step.type == StepType.APPROX_DATE:
+            return [label for _id, label in APPROX_DATE_OPTIONS]
+        return [o.label for o in step.options]
+
+
+def _tick(selected: bool) -> str:
+    """Ticked and unticked boxes on multiple-choice buttons."""
+    return "✅ " if selected else "▫️ "
+
+
+def _option_index(code: str, count: int) -> int | None:
+    if not code.startswith("o") or not code[1:].isdigit():
+        return None
+    index = int(code[1:])
+    return index if index < count else None
+
+
+def _answer_ids(value: Any) -> set[str]:
+    if isinstance(value, list):
+        return {str(v) for v in value}
+    return {str(value)} if value is not None else set()

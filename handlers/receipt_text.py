@@ -1,0 +1,23 @@
+"""The receipt message: the one message of a report that stays until the worker has saved it."""
+
+from __future__ import annotations
+
+from crypto.receipts import format_receipt
+from handlers.i18n import Translator
+
+
+def receipt_message(tr: Translator, receipt: str) -> str:
+    """Plain advice on keeping the receipt, around the number in four groups."""
+    _ = tr.gettext
+    return "\n\n".join(
+        [
+            _("Your report has been sent. Your receipt number is:"),
+            format_receipt(receipt),
+            _(
+                "Write it on paper or keep it where others will not look. With this number you "
+                "can read answers from the organisation: send /status. Anyone with the number "
+                "can read them, so do not share it. We cannot show it to you again."
+            ),
+            _("When you have saved it, press the button. This message will then be deleted."),
+        ]
+    )

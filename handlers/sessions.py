@@ -1,0 +1,116 @@
+"""Conversations and per-chat limits, in memory only, keyed by a keyed hash of the chat.
+
+The hash key is drawn at start and never written anywhere, so not even a memory dump of another
+process run, nor the server's own files, can link a conversation to a chat id. Idle
+conversations are dropped; nothing here survives a restart, on purpose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Final
+
+from crypto.hashing import keyed_hash
+from handlers.conversation import Conversation
+
+IDLE_SECONDS: Final = 30 * 60
+MESSAGES_PER_WINDOW: Final = 20
+WINDOW_SECONDS: Final = 10.0
+"""Twenty messages in ten seconds is faster than anyone types; beyond it a chat is flooding."""
+REPORTS_PER_DAY: Final = 5
+
+
+@dataclass
+class Session:
+    """One chat's conversation and what the messenger adapter tracks for it."""
+
+    conversation: Conversation
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    transcript: list[int] = field(default_factory=list)
+    """Ids of this conversation's messages (both sides), to delete after submission."""
+    kept: list[int] = field(default_factory=list)
+    """Messages left in place on purpose (the receipt), deleted on /wipe."""
+    last_seen: float = field(default_factory=time.monotonic)
+    recent: deque[float] = field(default_factory=deque)
+    warned: bool = False
+
+
+class SessionStore:
+    """All open sessions of this process."""
+
+    def __init__(
+        self,
+        idle_seconds: float = IDLE_SECONDS,
+        messages_per_window: int = MESSAGES_PER_WINDOW,
+        window_seconds: float = WINDOW_SECONDS,
+        reports_per_day: int = REPORTS_PER_DAY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._secret = secrets.token_bytes(32)
+        self._sessions: dict[str, Session] = {}
+        self._reports: dict[str, tuple[date, int]] = {}
+        self.idle_seconds = idle_seconds
+        self.messages_per_window = messages_per_window
+        self.window_seconds = window_seconds
+        self.reports_per_day = reports_per_day
+        self._clock = clock
+
+    def key(self, chat_id: int) -> str:
+        """The keyed hash that stands for a chat in memory."""
+        return keyed_hash(self._secret, str(chat_id).encode("ascii"))
+
+    def session(self, key: str) -> Session:
+        """The chat's session, new if there is none (or it expired)."""
+        now = self._clock()
+        current = self._sessions.get(key)
+        if current is None or now - current.last_seen > self.idle_seconds:
+            current = Session(Conversation(key=key))
+            self._sessions[key] = current
+        current.last_seen = now
+        return current
+
+    def allow_message(self, key: str) -> tuple[bool, bool]:
+        """(allowed, warn): whether to handle this message, and whether to say "slow down" once."""
+        session = self.session(key)
+        now = self._clock()
+        while session.recent and now - session.recent[0] > self.window_seconds:
+            session.recent.popleft()
+        if len(session.recent) < self.messages_per_window:
+            session.recent.append(now)
+            session.warned = False
+            return True, False
+        warn = not session.warned
+        session.warned = True
+        return False, warn
+
+    def allow_report(self, key: str) -> bool:
+        """Count a report against the chat's daily allowance; False once it is used up."""
+        today = datetime.now(UTC).date()
+        day, count = self._reports.get(key, (today, 0))
+        if day != today:
+            count = 0
+        if count >= self.reports_per_day:
+            return False
+        self._reports[key] = (today, count + 1)
+        return True
+
+    def sweep(self) -> int:
+        """Drop idle sessions (and yesterday's report counts); returns how many were dropped."""
+        now = self._clock()
+        idle = [k for k, s in self._sessions.items() if now - s.last_seen > self.idle_seconds]
+        for key in idle:
+            session = self._sessions.pop(key)
+            session.conversation.reset()
+            session.transcript.clear()
+        today = datetime.now(UTC).date()
+        self._reports = {k: v for k, v in self._reports.items() if v[0] == today}
+        return len(idle)
+
+    def __len__(self) -> int:
+        return len(self._sessions)

@@ -1,0 +1,115 @@
+"""A worker files a report through the real PTB Application and a stand-in Bot API."""
+
+import io
+
+from deployment import GPS_DATUM, TOKEN, decrypt_cases, deployment, phone_photo, voice_note
+from PIL import ExifTags, Image
+
+REPORT_TEXT = "SENTINEL-REPORT my wages were cut by 2000 baht in October"
+USER = {
+    "user_id": 777000111,
+    "first_name": "SentinelFirst",
+    "last_name": "SentinelLast",
+    "username": "sentinel_username",
+    "language_code": "th",
+}
+
+
+async def file_a_report(api):
+    """The whole conversation, as a worker on a phone goes through it."""
+    worker = api.user(**USER)
+    await worker.send_command("/start")
+    picker = await worker.wait_for_bot_message()
+    assert picker.button_texts()[0] == "ไทย"  # the phone's language comes first
+    await worker.press("English")
+    await worker.wait_for_bot_message(lambda m: "Telegram itself can see this chat" in m.text)
+    await worker.press("I have read this")
+    await worker.wait_for_bot_message(lambda m: "Do you want to continue?" in m.text)
+    await worker.press("Yes, continue")
+    # One country is covered, so the worker is asked for the workplace at once.
+    await worker.wait_for_bot_message(lambda m: "Which workplace" in m.text)
+    await worker.press("Lamphun Plant 2")
+    await worker.wait_for_bot_message(lambda m: "What is the problem about?" in m.text)
+    await worker.press("▫️ Wages and deductions")
+    await worker.wait_until(
+        lambda: "✅ Wages and deductions" in worker.last_bot_message().button_texts()
+    )
+    await worker.press("Done")
+    await worker.wait_for_bot_message(lambda m: "in danger" in m.text)
+    await worker.press("No")
+    await worker.wait_for_bot_message(lambda m: "What happened?" in m.text)
+    await worker.send_text(REPORT_TEXT)
+    await worker.wait_for_bot_message(lambda m: "When did it happen?" in m.text)
+    await worker.press("This month")
+    await worker.wait_for_bot_message(lambda m: "how many workers" in m.text)
+    await worker.send_text("12")
+    await worker.wait_for_bot_message(lambda m: "evidence" in m.text)
+    await worker.send_photo(phone_photo())
+    await worker.wait_for_bot_message(lambda m: "1 file" in m.text)
+    await worker.send_voice(voice_note())
+    await worker.wait_for_bot_message(lambda m: "2 files" in m.text)
+    await worker.press("Done")
+    await worker.wait_for_bot_message(lambda m: "What would you like to happen?" in m.text)
+    await worker.press("Done")
+    review = await worker.wait_for_bot_message(lambda m: "Please check your answers" in m.text)
+    assert "Lamphun Plant 2" in review.text and "2 files" in review.text
+    await worker.press("Send")
+    receipt = await worker.wait_for_bot_message(lambda m: "receipt number" in m.text)
+    await api.wait_idle()
+    return worker, receipt
+
+
+async def test_a_worker_files_a_report_and_only_the_receipt_remains(database_url, tmp_path):
+    async with deployment(database_url, str(tmp_path / "data")) as running:
+        worker, receipt = await file_a_report(running.api)
+        digits = receipt.text.split("\n\n")[1]
+        assert len(digits) == 19 and digits.replace(" ", "").isdigit()
+        # Everything else of the conversation, both sides, is gone from the chat.
+        assert [m.message_id for m in worker.visible_messages()] == [receipt.message_id]
+        await worker.press("I have saved it", receipt)
+        await worker.wait_until(lambda: not worker.visible_messages())
+
+        (case,) = await decrypt_cases(database_url, running.partner_key)
+        report = case["report"]
+        assert report["language"] == "en"
+        assert report["answers"]["site"] == "lamphun-2"
+        assert report["answers"]["categories"] == ["wages"]
+        assert report["answers"]["danger"] == "no"
+        assert report["answers"]["what_happened"] == {"text": REPORT_TEXT}
+        assert report["answers"]["since_when"] == "this_month"
+        assert report["answers"]["workers_affected"] == 12
+        (photo_header, photo), (voice_header, voice) = case["files"]
+        assert (photo_header.kind, voice_header.kind) == ("photo", "voice")
+        assert voice == voice_note()
+        image = Image.open(io.BytesIO(photo))
+        assert image.size == (64, 48)
+        assert not image.getexif()
+        assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+        assert GPS_DATUM.encode() not in photo and b"SENTINEL-SERIAL" not in photo
+
+
+async def test_nothing_identifying_is_stored_or_logged(database_url, tmp_path, stored_bytes):
+    data_dir = tmp_path / "data"
+    async with deployment(database_url, str(data_dir)) as running:
+        await file_a_report(running.api)
+        file_ids = [f for f in running.api.files.values()]
+        log_text = running.log.getvalue()
+    sentinels = [
+        str(USER["user_id"]),
+        USER["first_name"],
+        USER["last_name"],
+        USER["username"],
+        TOKEN,
+        TOKEN.split(":")[1],
+        REPORT_TEXT,
+        "SENTINEL-REPORT",
+        GPS_DATUM,
+        "SENTINEL-SERIAL",
+    ]
+    for registered in file_ids:
+        sentinels += [registered.file_id, registered.file_unique_id]
+    stored = await stored_bytes(database_url, tmp_path)
+    assert "DEBUG bot.telegram_adapter: handled Media" in log_text  # the capture did capture
+    for sentinel in sentinels:
+        assert sentinel.encode() not in stored, f"{sentinel!r} is stored"
+        assert sentinel not in log_text, f"{sentinel!r} is logged"
