@@ -490,11 +490,11 @@ class Engine:
             rows = self._choice_rows(conv, [(lang, language_name(lang)) for lang in languages])
             return Message(text, tuple(rows), edit=edit)
         if step.type == StepType.INFO:
-            rows = [(self._button(conv, _(step.labels["continue"]), "continue"),)]
+            rows = [(self._button(conv, self._label(conv, step, "continue"), "continue"),)]
         elif step.type == StepType.CONSENT:
             rows = [
-                (self._button(conv, _(step.labels["agree"]), "agree"),),
-                (self._button(conv, _(step.labels["decline"]), "decline"),),
+                (self._button(conv, self._label(conv, step, "agree"), "agree"),),
+                (self._button(conv, self._label(conv, step, "decline"), "decline"),),
             ]
         elif step.type == StepType.COUNTRY:
             codes = await self.directory.countries()
@@ -505,8 +505,8 @@ class Engine:
         elif step.type == StepType.SITE:
             country = conv.answers[self._country_step().id]
             sites = await self.directory.sites(country)
-            sites.append(("other", _(step.labels["other"])))
-            sites.append(("undisclosed", _(step.labels["undisclosed"])))
+            sites.append(("other", self._label(conv, step, "other")))
+            sites.append(("undisclosed", self._label(conv, step, "undisclosed")))
             rows = self._choice_rows(conv, sites)
         elif step.type in {StepType.SINGLE, StepType.APPROX_DATE}:
             rows = [
@@ -561,6 +561,10 @@ class Engine:
             rows.append((self._button(conv, _("More …"), "more"),))
         return rows
 
+    def _label(self, conv: Conversation, step: Step, role: str) -> str:
+        """A button text from the questionnaire (extracted from there, not from here)."""
+        return self._t(conv).gettext(step.labels[role])
+
     def _button(self, conv: Conversation, label: str, code: str) -> Button:
         return Button(label=label, data=f"{conv.token}{SEP}{code}")
 
@@ -590,8 +594,8 @@ class Engine:
         if step.type == StepType.COUNTRY:
             return country_name(str(value), tr.language)
         if step.type == StepType.SITE:
-            return conv.site_label or {"other": _(step.labels["other"])}.get(
-                value, _(step.labels["undisclosed"])
+            return conv.site_label or {"other": self._label(conv, step, "other")}.get(
+                value, self._label(conv, step, "undisclosed")
             )
         if step.type in {StepType.SINGLE, StepType.APPROX_DATE, StepType.MULTI}:
             labels = dict(zip(self._option_ids(step), self._option_labels(step), strict=True))
