@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the project from a fresh clone with nothing but Python >= 3.11.
 
-    python3 dev.py demo   # the local sandbox on SQLite (creates .venv on first use)
+    python3 dev.py demo   # the local sandbox: the worker's conversation in this terminal
     python3 dev.py test   # the whole test suite
 
 Each command creates the virtual environment `.venv` and installs the project into it when
@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
     if argv[0] == "test":
         command = [str(PYTHON), "-m", "pytest", *argv[1:]]
     else:
-        command = [str(PYTHON), "-m", "bot.demo", *argv[1:]]
+        command = [str(PYTHON), "-m", "bot.cli", "chat", *argv[1:]]
     return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 

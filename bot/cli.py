@@ -19,6 +19,7 @@ from bot import admin, logs
 from bot.config import Config
 from bot.database import open_database
 from bot.errors import UserError
+from bot.sandbox import chat
 from bot.service import serve
 from crypto.errors import CryptoError
 from crypto.keyfile import read_signing_key, write_signing_key
@@ -136,6 +137,14 @@ def build_parser() -> Parser:
     serve = commands.add_parser("serve", help="run the Telegram bot and its HTTP server")
     serve.set_defaults(run=run_serve)
 
+    sandbox = commands.add_parser(
+        "chat", help="the local sandbox: walk the worker's conversation in this terminal"
+    )
+    sandbox.add_argument(
+        "--folder", type=Path, default=Path("sandbox"), help="throwaway folder (wiped first)"
+    )
+    sandbox.set_defaults(run=run_chat)
+
     desk = commands.add_parser("desk", help="caseworkers: the partner's key and cases")
     desk_commands = desk.add_subparsers(dest="desk_command", required=True, parser_class=Parser)
     desk_keygen = desk_commands.add_parser("keygen", help="create a partner key pair")
@@ -178,6 +187,11 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UserError(f"GRIEVANCE_LOG_LEVEL: {exc}") from exc
     asyncio.run(serve(config))
     return 0
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    """grievance chat: a demo partner, the whole conversation, the case as a caseworker sees it."""
+    return asyncio.run(chat(args.folder))
 
 
 def run_admin_keygen(args: argparse.Namespace) -> int:
