@@ -198,7 +198,7 @@ def _caseworker_view(
         if step.type == StepType.COUNTRY and value:
             value = country_name(value)
         elif isinstance(value, list):
-            value = ", ".join(labels.get(v, v) for v in value)
+            value = ", ".join(labels.get(str(v), str(v)) for v in value)
         elif isinstance(value, dict):
             value = value.get("text", "(voice message, attached)")
         elif value is None:
