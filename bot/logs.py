@@ -30,6 +30,7 @@ THIRD_PARTY_FLOOR: Final = logging.WARNING
 _TOKEN: Final = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 _LONG_NUMBER: Final = re.compile(r"(?<![\w.])-?\d{5,}(?![\w.])")
 HANDLER_NAME: Final = "grievance"
+MIN_SECRET: Final = 8
 FORMAT: Final = "%(levelname)s %(name)s: %(message)s"
 """No time stamps: the service's own logs must not record when a worker was active."""
 
@@ -39,7 +40,9 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: tuple[str, ...] = ()) -> None:
         super().__init__()
-        self._secrets = tuple(s for s in secrets if s)
+        # A bot token's secret half ("123:ABC" -> "ABC") is as sensitive as the whole.
+        parts = [part for secret in secrets for part in (secret, secret.partition(":")[2])]
+        self._secrets = tuple(sorted({p for p in parts if len(p) >= MIN_SECRET}, key=len)[::-1])
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
