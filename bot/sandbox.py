@@ -21,8 +21,7 @@ from crypto.keyfile import read_partner_key, write_partner_key
 from crypto.keys import PrivateKey, new_partner_key, new_signing_key
 from crypto.payloads import decode_attachment, decode_report
 from handlers.conversation import Conversation
-from handlers.countries import country_name
-from handlers.engine import APPROX_DATE_OPTIONS, Engine
+from handlers.engine import Engine
 from handlers.io import (
     Button,
     Command,
@@ -36,17 +35,16 @@ from handlers.io import (
     Text,
 )
 from handlers.media import AttachmentKind
-from handlers.questionnaire import Questionnaire, StepType, load_default
+from handlers.questionnaire import load_default
 from handlers.routing import StoredDirectory
 from handlers.submission import StoredSubmitter, receipt_salt
-from storage import cases, partners, sites
+from storage import cases, partners
 
 SANDBOX_PASSPHRASE: Final = "sandbox passphrase, demo keys only"  # noqa: S105 (demo keys only)
 PARTNER: Final = "demo-partner"
 PHOTO_SUFFIXES: Final = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif"})
 VOICE_SUFFIXES: Final = frozenset({".ogg", ".oga", ".opus"})
 BUTTON_LETTERS: Final = "abcdefghijklmnopqrstuvwxyz"
-YES_NO: Final = {"yes": "Yes", "no": "No"}
 HELP: Final = (
     "Type a letter to press a button, text to answer, /command for a command,\n"
     "'file PATH' to send a photo, voice note (.ogg) or PDF, and 'quit' to leave."
@@ -67,8 +65,7 @@ async def chat(folder: Path, read: Callable[[str], str] = input, out: TextIO = s
         submitter = StoredSubmitter(
             sessions, directory, signing_key.verify_key, await receipt_salt(sessions)
         )
-        questionnaire = load_default()
-        engine = Engine(questionnaire, directory, submitter)
+        engine = Engine(load_default(), directory, submitter)
         print(f"Sandbox in {folder}/ (SQLite; the demo partner's key is {key_file}).", file=out)
         print(HELP, file=out)
         submitted = await _converse(engine, read, out)
@@ -77,9 +74,8 @@ async def chat(folder: Path, read: Callable[[str], str] = input, out: TextIO = s
         opened = await asyncio.to_thread(read_partner_key, key_file, SANDBOX_PASSPHRASE)
         async with sessions() as session:
             partner = await partners.get_partner(session, PARTNER)
-            site_names = {site.slug: site.name for site in await sites.list_sites(session)}
             for case in await cases.list_cases(session, partner.id, with_entries=True):
-                print(_caseworker_view(case, opened, questionnaire, site_names), file=out)
+                print(_caseworker_view(case, opened), file=out)
     return 0
 
 
@@ -171,9 +167,7 @@ def _print_message(message: Message, out: TextIO) -> list[Button]:
     return flat
 
 
-def _caseworker_view(
-    case: Any, key: PrivateKey, questionnaire: Questionnaire, site_names: dict[str, str]
-) -> str:
+def _caseworker_view(case: Any, key: PrivateKey) -> str:
     """The case as the partner's caseworker opens it: decrypted on their machine."""
     lines = ["", "=" * 60, f"Case {case.id}  ({case.created_day}, status: {case.status.value})"]
     report: dict[str, Any] = {}
@@ -188,24 +182,8 @@ def _caseworker_view(
         else:
             files.append(decode_attachment(plaintext))
     lines.append(f"Language: {report.get('language')}")
-    answers = report.get("answers", {})
-    for step in questionnaire.steps:
-        if step.id not in answers:
-            continue
-        value = answers[step.id]
-        labels = {o.id: o.label for o in step.options} | dict(APPROX_DATE_OPTIONS) | YES_NO
-        labels |= site_names | {"other": "another workplace", "undisclosed": "not said"}
-        if step.type == StepType.COUNTRY and value:
-            value = country_name(value)
-        elif isinstance(value, list):
-            value = ", ".join(labels.get(str(v), str(v)) for v in value)
-        elif isinstance(value, dict):
-            value = value.get("text", "(voice message, attached)")
-        elif value is None:
-            value = "(skipped)"
-        elif step.type == StepType.ATTACHMENTS:
-            value = f"{value} file(s), below"
-        lines.append(f"{step.title or step.id}: {labels.get(str(value), value)}")
+    for shown in report.get("readable", {}).values():
+        lines.append(f"{shown['question']}: {shown['answer']}")
     for header, data in files:
         size = f"{header.kind}, {header.media_type}, {len(data)} bytes"
         lines.append(f"Attachment ({header.step}): {size}")

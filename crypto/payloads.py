@@ -36,6 +36,7 @@ def encode_report(
     questionnaire_version: int,
     language: str,
     answers: dict[str, Any],
+    readable: dict[str, dict[str, str]],
     attachments: list[dict[str, str]],
 ) -> bytes:
     """The report entry's plaintext (UTF-8 JSON)."""
@@ -46,6 +47,7 @@ def encode_report(
         "questionnaire_version": questionnaire_version,
         "language": language,
         "answers": answers,
+        "readable": readable,
         "attachments": attachments,
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

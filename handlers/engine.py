@@ -572,31 +572,46 @@ class Engine:
         index = _option_index(code, len(conv.choices))
         return None if index is None else conv.choices[index]
 
+    def _answered(self, conv: Conversation) -> list[tuple[Step, Any]]:
+        """The answered questions, in questionnaire order."""
+        silent = {StepType.LANGUAGE, StepType.INFO, StepType.CONSENT, StepType.REVIEW}
+        return [
+            (step, conv.answers[step.id])
+            for step in self.questionnaire.steps
+            if step.type not in silent and step.id in conv.answers
+        ]
+
+    def _readable(self, conv: Conversation) -> dict[str, dict[str, str]]:
+        """Each answer in English words, sealed with the report: the desk needs no questionnaire."""
+        english = translator(SOURCE_LANGUAGE)
+        return {
+            step.id: {
+                "question": step.title or step.prompt,
+                "answer": self._describe(conv, step, value, english, preview=False),
+            }
+            for step, value in self._answered(conv)
+        }
+
     async def _summary(self, conv: Conversation) -> str:
         tr = self._t(conv)
         _ = tr.gettext
         lines = []
-        for step in self.questionnaire.steps:
-            if step.type in {StepType.LANGUAGE, StepType.INFO, StepType.CONSENT, StepType.REVIEW}:
-                continue
-            if step.id not in conv.answers:
-                continue
-            value = conv.answers[step.id]
+        for step, value in self._answered(conv):
             title = _(step.title) if step.title else _(step.prompt)
-            lines.append(f"• {title}: {self._describe(conv, step, value)}")
+            lines.append(f"• {title}: {self._describe(conv, step, value, tr)}")
         return "\n".join(lines)
 
-    def _describe(self, conv: Conversation, step: Step, value: Any) -> str:
-        tr = self._t(conv)
+    def _describe(
+        self, conv: Conversation, step: Step, value: Any, tr: Translator, preview: bool = True
+    ) -> str:
         _ = tr.gettext
         if value is None:
             return "—"
         if step.type == StepType.COUNTRY:
             return country_name(str(value), tr.language)
         if step.type == StepType.SITE:
-            return conv.site_label or {"other": self._label(conv, step, "other")}.get(
-                value, self._label(conv, step, "undisclosed")
-            )
+            role = "other" if value == "other" else "undisclosed"
+            return conv.site_label or tr.gettext(step.labels[role])
         if step.type in {StepType.SINGLE, StepType.APPROX_DATE, StepType.MULTI}:
             labels = dict(zip(self._option_ids(step), self._option_labels(step), strict=True))
             chosen = value if isinstance(value, list) else [value]
@@ -607,7 +622,9 @@ class Engine:
             if "voice" in value:
                 return _("(voice message)")
             text = str(value["text"])
-            return text if len(text) <= REVIEW_TEXT_PREVIEW else text[:REVIEW_TEXT_PREVIEW] + " …"
+            if not preview or len(text) <= REVIEW_TEXT_PREVIEW:
+                return text
+            return text[:REVIEW_TEXT_PREVIEW] + " …"
         if step.type == StepType.ATTACHMENTS:
             return tr.ngettext("{count} file", "{count} files", value).format(count=value)
         return str(value)
@@ -626,6 +643,7 @@ class Engine:
             questionnaire_version=self.questionnaire.version,
             language=conv.language or SOURCE_LANGUAGE,
             answers=dict(conv.answers),
+            readable=self._readable(conv),
             attachments=tuple(conv.attachments),
             country=country,
             site=None if site in {None, "other", "undisclosed"} else site,

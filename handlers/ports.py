@@ -24,6 +24,8 @@ class Draft:
     questionnaire_version: int
     language: str
     answers: dict[str, Any]
+    readable: dict[str, dict[str, str]]
+    """Step id -> {"question", "answer"} in English words, for the caseworker."""
     attachments: tuple[DraftAttachment, ...]
     country: str
     site: str | None

@@ -119,6 +119,7 @@ def _seal_draft(draft: Draft, partner_key: PublicKey, salt: bytes) -> _Sealed:
         draft.questionnaire_version,
         draft.language,
         draft.answers,
+        draft.readable,
         listed,
     )
     # The report is the case's first entry; its attachments follow it.

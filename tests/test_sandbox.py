@@ -41,6 +41,7 @@ async def test_the_sandbox_submits_for_real_and_shows_the_decrypted_case(tmp_pat
     assert "What happened: The supervisor keeps our passports" in view
     assert "When: It is still going on" in view
     assert "Workers affected: 40" in view
+    assert "Evidence: 1 file" in view
     assert "Attachment (evidence): photo, image/jpeg" in view
     assert (tmp_path / "sandbox" / "partner.key").exists()
 

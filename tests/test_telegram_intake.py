@@ -78,6 +78,8 @@ async def test_a_worker_files_a_report_and_only_the_receipt_remains(database_url
         assert report["answers"]["what_happened"] == {"text": REPORT_TEXT}
         assert report["answers"]["since_when"] == "this_month"
         assert report["answers"]["workers_affected"] == 12
+        assert report["readable"]["site"] == {"question": "Workplace", "answer": "Lamphun Plant 2"}
+        assert report["readable"]["categories"]["answer"] == "Wages and deductions"
         (photo_header, photo), (voice_header, voice) = case["files"]
         assert (photo_header.kind, voice_header.kind) == ("photo", "voice")
         assert voice == voice_note()
