@@ -38,6 +38,7 @@ from handlers.media import AttachmentKind
 from handlers.questionnaire import load_default
 from handlers.routing import StoredDirectory
 from handlers.submission import StoredSubmitter, receipt_salt
+from handlers.tracking import StoredTracker
 from storage import cases, partners
 
 SANDBOX_PASSPHRASE: Final = "sandbox passphrase, demo keys only"  # noqa: S105 (demo keys only)
@@ -65,7 +66,9 @@ async def chat(folder: Path, read: Callable[[str], str] = input, out: TextIO = s
         submitter = StoredSubmitter(
             sessions, directory, signing_key.verify_key, await receipt_salt(sessions)
         )
-        engine = Engine(load_default(), directory, submitter)
+        salt = await receipt_salt(sessions)
+        tracker = StoredTracker(sessions, salt, signing_key.verify_key)
+        engine = Engine(load_default(), directory, submitter, tracker)
         print(f"Sandbox in {folder}/ (SQLite; the demo partner's key is {key_file}).", file=out)
         print(HELP, file=out)
         submitted = await _converse(engine, read, out)

@@ -29,6 +29,7 @@ from handlers.questionnaire import load_default
 from handlers.routing import StoredDirectory
 from handlers.sessions import SessionStore
 from handlers.submission import StoredSubmitter, receipt_salt
+from handlers.tracking import StoredTracker
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ async def running_bot(
         directory = StoredDirectory(sessions)
         store = SessionStore(idle_seconds=config.idle_minutes * 60)
         submitter = submitter_factory(sessions, directory, verify_key, salt)
-        engine = Engine(load_default(), directory, submitter, report_allowed=store.allow_report)
+        tracker = StoredTracker(sessions, salt, verify_key)
+        engine = Engine(load_default(), directory, submitter, tracker, limits=store)
         application = (
             ApplicationBuilder()
             .token(token)

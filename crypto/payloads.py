@@ -84,3 +84,28 @@ def decode_attachment(plaintext: bytes) -> tuple[AttachmentHeader, bytes]:
     if raw.get("format") != ATTACHMENT_FORMAT:
         raise PayloadError("not an attachment payload")
     return header, plaintext[_LENGTH.size + length :]
+
+
+MESSAGE_FORMAT: Final = "grievance-message"
+
+
+def encode_message(text: str, language: str | None = None) -> bytes:
+    """A follow-up, reply or note: a short text and, for the worker's, their language."""
+    document: dict[str, Any] = {"format": MESSAGE_FORMAT, "version": PAYLOAD_VERSION, "text": text}
+    if language is not None:
+        document["language"] = language
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode_message(plaintext: bytes) -> str:
+    """The text of a follow-up, reply or note; PayloadError if it is not one."""
+    try:
+        document = json.loads(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError("not a message payload") from exc
+    if not isinstance(document, dict) or document.get("format") != MESSAGE_FORMAT:
+        raise PayloadError("not a message payload")
+    text = document.get("text")
+    if not isinstance(text, str):
+        raise PayloadError("not a message payload")
+    return text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from handlers.media import CleanAttachment
@@ -18,6 +19,17 @@ TOKEN_CHARS = 8
 def new_token() -> str:
     """Fresh random button token: a press carrying any other token is stale or forged."""
     return secrets.token_urlsafe(6)[:TOKEN_CHARS]
+
+
+class Mode(StrEnum):
+    """Where a worker is when not answering the questionnaire."""
+
+    RECEIPT = "receipt"
+    """Asked for a receipt number."""
+    CASE = "case"
+    """Reading a case's status and replies."""
+    FOLLOW_UP = "follow_up"
+    """Adding information to a case."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,10 @@ class Conversation:
     """Token of the receipt's "I have saved it" button, valid after the draft is gone."""
     returning_to: int | None = None
     """The step to go back to after /language."""
+    mode: Mode | None = None
+    """Set while the worker checks a case with a receipt, outside the questionnaire."""
+    case_view: Any = None
+    """The case opened with a receipt (a handlers.ports.CaseView), in memory while it is read."""
 
     def attachment_bytes(self) -> int:
         """Memory the draft's attachments hold, to cap what one chat can make us keep."""

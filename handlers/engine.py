@@ -7,10 +7,11 @@ It knows nothing of Telegram: it takes an `Input` and a `Conversation` (memory o
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any, Final
 
-from handlers.conversation import Conversation, DraftAttachment, new_token
+from crypto.errors import InvalidReceipt
+from crypto.receipts import parse_receipt
+from handlers.conversation import Conversation, DraftAttachment, Mode, new_token
 from handlers.countries import country_name
 from handlers.i18n import (
     N_,
@@ -42,7 +43,18 @@ from handlers.media import (
     check_declared_size,
     clean_attachment,
 )
-from handlers.ports import Directory, Draft, NoRoute, Route, SubmissionFailed, Submitter
+from handlers.ports import (
+    CaseView,
+    Directory,
+    Draft,
+    Limits,
+    NoLimits,
+    NoRoute,
+    Route,
+    SubmissionFailed,
+    Submitter,
+    Tracker,
+)
 from handlers.questionnaire import Questionnaire, Step, StepType
 from handlers.receipt_text import receipt_message
 from handlers.text import clean_text, has_words, parse_number
@@ -53,6 +65,18 @@ MAX_DRAFT_BYTES: Final = 60 * 1024 * 1024
 """Attachments one draft may hold in memory, so that one chat cannot exhaust the server."""
 REVIEW_TEXT_PREVIEW: Final = 300
 SEP: Final = ":"
+
+MAX_FOLLOW_UP_LENGTH: Final = 3500
+MODE_CODES: Final = frozenset({"stop", "follow_up", "read_done"})
+STATUS_LABELS: Final = {
+    "new": N_("Received"),
+    "acknowledged": N_("Seen by the organisation"),
+    "investigating": N_("Being looked into"),
+    "remediation": N_("Being put right"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+}
+"""What a worker reads for each case status, in their language."""
 
 APPROX_DATE_OPTIONS: Final = (
     ("this_week", "This week"),
@@ -68,8 +92,6 @@ N_("This month")
 N_("Earlier")
 N_("It is still going on")
 
-ReportAllowed = Callable[[str], bool]
-
 
 class Engine:
     """One engine serves every conversation; all per-worker state is in the Conversation."""
@@ -79,12 +101,14 @@ class Engine:
         questionnaire: Questionnaire,
         directory: Directory,
         submitter: Submitter,
-        report_allowed: ReportAllowed = lambda _key: True,
+        tracker: Tracker | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.questionnaire = questionnaire
         self.directory = directory
         self.submitter = submitter
-        self.report_allowed = report_allowed
+        self.tracker = tracker
+        self.limits: Limits = limits if limits is not None else NoLimits()
 
     async def handle(self, conv: Conversation, event: Input) -> Reply:
         """Answer one input from the worker."""
@@ -94,6 +118,8 @@ class Engine:
             return await self._press(conv, event.data)
         if isinstance(event, Other):
             return self._other(conv, event.kind)
+        if conv.mode is not None and isinstance(event, Text | Media):
+            return await self._mode_input(conv, event)
         if conv.position is None:
             return await self._start(conv)
         if isinstance(event, Text):
@@ -109,6 +135,8 @@ class Engine:
 
     async def _command(self, conv: Conversation, command: Command) -> Reply:
         _ = self._t(conv).gettext
+        if command not in {Command.LANGUAGE, Command.HELP}:
+            conv.mode, conv.case_view = None, None
         if command == Command.START:
             conv.reset()
             conv.language = None
@@ -131,7 +159,7 @@ class Engine:
             conv.receipt_token = None
             return Reply([Message(_("Done."))], [Effect.WIPE])
         if command == Command.STATUS:
-            return Reply([Message(_("Checking a report with its receipt number is coming soon."))])
+            return self._ask_receipt(conv)
         return Reply([Message(self._help(conv))])
 
     def _help(self, conv: Conversation) -> str:
@@ -162,6 +190,8 @@ class Engine:
         if conv.receipt_token is not None and token == conv.receipt_token and code == "saved":
             conv.receipt_token = None
             return Reply(effects=[Effect.DELETE_PRESSED])
+        if token == conv.token and conv.mode is not None and code in MODE_CODES:
+            return await self._mode_press(conv, code)
         if conv.position is None or token != conv.token or not code:
             return await self._expired(conv)
         step = self._step(conv)
@@ -306,17 +336,9 @@ class Engine:
         _ = tr.gettext
         if step.type == StepType.TEXT:
             text = clean_text(raw)
-            if not text:
-                return Reply([Message(_("Please write a few words, or send a voice message."))])
-            if len(text) > step.max_length:
-                message = _(
-                    "That is too long. Please keep it under {limit} characters, "
-                    "or send a voice message."
-                ).format(limit=step.max_length)
-                return Reply([Message(message)])
-            if not has_words(text):
-                message = _("Please describe it in words, or send a voice message.")
-                return Reply([Message(message)])
+            problem = self._text_problem(conv, text, step.max_length)
+            if problem is not None:
+                return Reply([Message(problem)])
             conv.answers[step.id] = {"text": text}
             return await self._forward(conv)
         if step.type == StepType.NUMBER:
@@ -633,7 +655,7 @@ class Engine:
 
     async def _submit(self, conv: Conversation) -> Reply:
         _ = self._t(conv).gettext
-        if not self.report_allowed(conv.key):
+        if not self.limits.allow_report(conv.key):
             text = _("You have sent many reports today. Please try again tomorrow.")
             return Reply([Message(text)])
         country = conv.answers[self._country_step().id]
@@ -685,6 +707,125 @@ class Engine:
             intro = _("If someone is in danger now, get help at once:")
             return f"{intro}\n{route.emergency_contacts.strip()}"
         return _("If someone is in danger now, call your local emergency number at once.")
+
+    # A case, opened with its receipt --------------------------------------------------------
+
+    def _ask_receipt(self, conv: Conversation) -> Reply:
+        _ = self._t(conv).gettext
+        if self.tracker is None:
+            return Reply([Message(_("Checking a report is not available here."))])
+        conv.mode, conv.token = Mode.RECEIPT, new_token()
+        stop = self._button(conv, _("Stop"), "stop")
+        text = _("Please send your receipt number (16 digits).")
+        return Reply([Message(text, ((stop,),))])
+
+    async def _mode_input(self, conv: Conversation, event: Text | Media) -> Reply:
+        _ = self._t(conv).gettext
+        if conv.mode == Mode.RECEIPT and isinstance(event, Text):
+            return await self._check_receipt(conv, event.text)
+        if conv.mode == Mode.FOLLOW_UP:
+            return await self._follow_up(conv, event)
+        if conv.mode == Mode.RECEIPT:
+            return Reply([Message(_("Please send your receipt number (16 digits)."))])
+        return Reply([Message(_("Please use the buttons below.")), *self._case_messages(conv)])
+
+    async def _check_receipt(self, conv: Conversation, typed: str) -> Reply:
+        _ = self._t(conv).gettext
+        assert self.tracker is not None
+        # The receipt the worker typed is deleted from the chat at once, whatever it opens.
+        if not self.limits.allow_receipt_check(conv.key):
+            text = _("Too many tries. Please wait a quarter of an hour, then try again.")
+            return Reply([Message(text)], [Effect.DELETE_INPUT])
+        try:
+            parse_receipt(typed)
+        except InvalidReceipt:
+            text = _("A receipt number has 16 digits. Please check it and send it again.")
+            return Reply([Message(text)], [Effect.DELETE_INPUT])
+        view = await self.tracker.lookup(typed)
+        if view is None:
+            text = _("No report was found with this number. Please check it and send it again.")
+            return Reply([Message(text)], [Effect.DELETE_INPUT])
+        conv.mode, conv.case_view = Mode.CASE, view
+        return Reply(self._case_messages(conv), [Effect.DELETE_INPUT])
+
+    def _case_messages(self, conv: Conversation) -> list[Message]:
+        tr = self._t(conv)
+        _ = tr.gettext
+        view: CaseView = conv.case_view
+        conv.token = new_token()
+        label = _(STATUS_LABELS.get(view.status, view.status))
+        messages = [Message(_("Status of your report: {status}").format(status=label))]
+        if not view.replies:
+            messages.append(Message(_("There is no answer from the organisation yet.")))
+        for reply in view.replies:
+            intro = _("Answer from the organisation:")
+            messages.append(Message(f"{intro}\n\n{reply}"))
+        buttons = (
+            (self._button(conv, _("Add information"), "follow_up"),),
+            (self._button(conv, _("I have finished reading"), "read_done"),),
+        )
+        last = messages[-1]
+        messages[-1] = Message(last.text, buttons)
+        return messages
+
+    async def _mode_press(self, conv: Conversation, code: str) -> Reply:
+        _ = self._t(conv).gettext
+        if code == "follow_up" and conv.case_view is not None:
+            conv.mode, conv.token = Mode.FOLLOW_UP, new_token()
+            done = self._button(conv, _("I have finished reading"), "read_done")
+            text = _("Write what you want to add, or send a voice message or a photo.")
+            return Reply([Message(text, ((done,),))])
+        conv.mode, conv.case_view = None, None
+        reply = Reply([], [Effect.DELETE_CONVERSATION])
+        if conv.position is not None:
+            reply.messages.append(await self._render(conv))
+        else:
+            reply.messages.append(Message(_("Done.")))
+        return reply
+
+    async def _follow_up(self, conv: Conversation, event: Text | Media) -> Reply:
+        _ = self._t(conv).gettext
+        assert self.tracker is not None and conv.case_view is not None
+        text: str | None = None
+        attachment = None
+        if isinstance(event, Text):
+            text = clean_text(event.text)
+            problem = self._text_problem(conv, text, MAX_FOLLOW_UP_LENGTH)
+            if problem is not None:
+                return Reply([Message(problem)])
+        else:
+            try:
+                check_declared_size(event.declared_size)
+                data = await event.fetch()
+                attachment = await asyncio.to_thread(clean_attachment, event.kind, data)
+            except AttachmentRejected as rejected:
+                return Reply([Message(self._rejection(conv, rejected.reason))])
+        try:
+            await self.tracker.add_follow_up(
+                conv.case_view, conv.language or SOURCE_LANGUAGE, text, attachment
+            )
+        except NoRoute:
+            return Reply([Message(_("Sorry, this cannot be sent to the organisation now."))])
+        except SubmissionFailed:
+            text = _("Sorry, this could not be saved just now. Please send it again in a moment.")
+            return Reply([Message(text)])
+        conv.mode = Mode.CASE
+        sent = Message(_("Thank you. The organisation will see it."))
+        return Reply([sent, *self._case_messages(conv)[-1:]])
+
+    def _text_problem(self, conv: Conversation, text: str, limit: int) -> str | None:
+        """What is wrong with a typed answer, in the worker's language, or None."""
+        _ = self._t(conv).gettext
+        if not text:
+            return _("Please write a few words, or send a voice message.")
+        if len(text) > limit:
+            return _(
+                "That is too long. Please keep it under {limit} characters, "
+                "or send a voice message."
+            ).format(limit=limit)
+        if not has_words(text):
+            return _("Please describe it in words, or send a voice message.")
+        return None
 
     # Small helpers --------------------------------------------------------------------------
 

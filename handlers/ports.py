@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from handlers.conversation import DraftAttachment
+from handlers.media import CleanAttachment
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,16 @@ class Draft:
     attachments: tuple[DraftAttachment, ...]
     country: str
     site: str | None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What a receipt shows: the status and the caseworker's replies, oldest first."""
+
+    case_id: str
+    partner_id: int
+    status: str
+    replies: tuple[str, ...]
 
 
 class NoRoute(Exception):
@@ -61,3 +72,41 @@ class Submitter(Protocol):
     async def submit(self, draft: Draft) -> str:
         """The receipt (16 digits); raises NoRoute or SubmissionFailed."""
         ...
+
+
+class Tracker(Protocol):
+    """The worker's way back to a case with the receipt."""
+
+    async def lookup(self, receipt: str) -> CaseView | None:
+        """The case the receipt opens, or None (wrong and unknown look the same)."""
+        ...
+
+    async def add_follow_up(
+        self, view: CaseView, language: str, text: str | None, attachment: CleanAttachment | None
+    ) -> None:
+        """Seal a follow-up to the case's partner; raises NoRoute or SubmissionFailed."""
+        ...
+
+
+class Limits(Protocol):
+    """Per-chat allowances, kept in memory under the chat's keyed hash."""
+
+    def allow_report(self, key: str) -> bool:
+        """Count a new report; False once the day's allowance is used."""
+        ...
+
+    def allow_receipt_check(self, key: str) -> bool:
+        """Count a receipt check; False once the chat has guessed too often."""
+        ...
+
+
+class NoLimits:
+    """For the sandbox and tests that are not about limits."""
+
+    def allow_report(self, key: str) -> bool:
+        """Always allowed."""
+        return True
+
+    def allow_receipt_check(self, key: str) -> bool:
+        """Always allowed."""
+        return True

@@ -24,6 +24,10 @@ MESSAGES_PER_WINDOW: Final = 20
 WINDOW_SECONDS: Final = 10.0
 """Twenty messages in ten seconds is faster than anyone types; beyond it a chat is flooding."""
 REPORTS_PER_DAY: Final = 5
+RECEIPT_CHECKS_PER_WINDOW: Final = 5
+RECEIPT_WINDOW_SECONDS: Final = 15 * 60.0
+"""Five receipt checks a quarter hour: a worker who mistypes is not stopped, a guesser needs
+about 10^14 years to find one of a million receipts among 10^16."""
 
 
 @dataclass
@@ -55,6 +59,7 @@ class SessionStore:
         self._secret = secrets.token_bytes(32)
         self._sessions: dict[str, Session] = {}
         self._reports: dict[str, tuple[date, int]] = {}
+        self._receipt_checks: dict[str, deque[float]] = {}
         self.idle_seconds = idle_seconds
         self.messages_per_window = messages_per_window
         self.window_seconds = window_seconds
@@ -100,6 +105,20 @@ class SessionStore:
         self._reports[key] = (today, count + 1)
         return True
 
+    def allow_receipt_check(self, key: str) -> bool:
+        """Count a receipt check; False while the chat has used its tries for the window.
+
+        Kept apart from the session, so that letting a conversation expire does not reset it.
+        """
+        now = self._clock()
+        tries = self._receipt_checks.setdefault(key, deque())
+        while tries and now - tries[0] > RECEIPT_WINDOW_SECONDS:
+            tries.popleft()
+        if len(tries) >= RECEIPT_CHECKS_PER_WINDOW:
+            return False
+        tries.append(now)
+        return True
+
     def sweep(self) -> int:
         """Drop idle sessions (and yesterday's report counts); returns how many were dropped."""
         now = self._clock()
@@ -110,6 +129,11 @@ class SessionStore:
             session.transcript.clear()
         today = datetime.now(UTC).date()
         self._reports = {k: v for k, v in self._reports.items() if v[0] == today}
+        self._receipt_checks = {
+            key: tries
+            for key, tries in self._receipt_checks.items()
+            if tries and now - tries[-1] <= RECEIPT_WINDOW_SECONDS
+        }
         return len(idle)
 
     def __len__(self) -> int:

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
+from crypto.receipts import parse_receipt
 from handlers.conversation import Conversation
 from handlers.engine import Engine
 from handlers.io import Button, CommandInput, Input, Media, Message, Press, Reply, Text
 from handlers.media import AttachmentKind
-from handlers.ports import Draft, NoRoute, Route, SubmissionFailed
+from handlers.ports import CaseView, Draft, NoRoute, Route, SubmissionFailed
 from handlers.questionnaire import load_default
 
 
@@ -55,6 +56,27 @@ class RecordingSubmitter:
         return f"{len(self.drafts):016d}"
 
 
+@dataclass
+class FakeTracker:
+    """One known receipt; records follow-ups."""
+
+    receipt: str = "1234567890123456"
+    view: CaseView = field(
+        default_factory=lambda: CaseView(
+            "7KQ2M9XD4H1A", 1, "investigating", ("We called the agency.",)
+        )
+    )
+    follow_ups: list[tuple[str | None, object]] = field(default_factory=list)
+    lookups: int = 0
+
+    async def lookup(self, receipt: str) -> CaseView | None:
+        self.lookups += 1
+        return self.view if parse_receipt(receipt) == self.receipt else None
+
+    async def add_follow_up(self, view, language, text, attachment) -> None:
+        self.follow_ups.append((text, attachment))
+
+
 def jpeg_bytes(size: tuple[int, int] = (40, 30)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(out, "JPEG")
@@ -73,10 +95,15 @@ class Worker:
         profile_language: str | None = None,
         directory: FakeDirectory | None = None,
         submitter: RecordingSubmitter | None = None,
+        tracker: FakeTracker | None = None,
+        limits=None,
     ) -> None:
         self.directory = directory or FakeDirectory()
         self.submitter = submitter or RecordingSubmitter()
-        self.engine = engine or Engine(load_default(), self.directory, self.submitter)
+        self.tracker = tracker or FakeTracker()
+        self.engine = engine or Engine(
+            load_default(), self.directory, self.submitter, self.tracker, limits
+        )
         self.conv = Conversation(key="k", profile_language=profile_language)
         self.replies: list[Reply] = []
 

@@ -410,10 +410,16 @@ async def test_evidence_accepts_several_files_and_refuses_bad_ones_calmly():
 
 async def test_a_report_limit_per_day_is_told_plainly():
     from handlers.engine import Engine
+    from handlers.ports import NoLimits
     from handlers.questionnaire import load_default
 
     directory, submitter = FakeDirectory(), RecordingSubmitter()
-    engine = Engine(load_default(), directory, submitter, report_allowed=lambda _key: False)
+
+    class NoMoreReports(NoLimits):
+        def allow_report(self, key):
+            return False
+
+    engine = Engine(load_default(), directory, submitter, limits=NoMoreReports())
     worker = Worker(engine=engine, directory=directory, submitter=submitter)
     await worker.walk_to("danger")
     await worker.press("No")

@@ -1,0 +1,121 @@
+"""The worker's way back to their case: a receipt opens the status and the caseworker's replies.
+
+The receipt is turned into keys by Argon2id in a worker thread, a few at a time, so that a flood
+of /status requests can neither block the event loop nor exhaust memory (64 MiB each).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Final
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crypto.envelope import Context, Envelope, Purpose, open_envelope, seal
+from crypto.errors import CryptoError
+from crypto.ids import new_entry_id
+from crypto.keys import VerifyKey, key_id
+from crypto.payloads import (
+    AttachmentHeader,
+    PayloadError,
+    decode_message,
+    encode_attachment,
+    encode_message,
+)
+from crypto.receipts import derive_case_keys
+from handlers.directory import NoUsablePartnerKey, sealing_key
+from handlers.media import CleanAttachment
+from handlers.ports import CaseView, NoRoute, SubmissionFailed
+from storage import cases, partners
+from storage.errors import StorageError
+from storage.models import EntryAuthor, EntryPurpose
+
+log = logging.getLogger(__name__)
+
+PARALLEL_DERIVATIONS: Final = 4
+"""Receipt checks running Argon2id at once; more wait their turn (4 x 64 MiB of memory)."""
+FOLLOW_UP_STEP: Final = "follow_up"
+
+
+class StoredTracker:
+    """Looks cases up by receipt and adds the worker's follow-ups to them."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        salt: bytes,
+        verify_key: VerifyKey,
+        parallel: int = PARALLEL_DERIVATIONS,
+    ) -> None:
+        self._sessions = sessions
+        self._salt = salt
+        self._verify_key = verify_key
+        self._slots = asyncio.Semaphore(parallel)
+
+    async def lookup(self, receipt: str) -> CaseView | None:
+        """The case the receipt opens, or None; a wrong and an unknown receipt look the same."""
+        async with self._slots:
+            keys = await asyncio.to_thread(derive_case_keys, receipt, self._salt)
+        async with self._sessions() as session:
+            case = await cases.find_case_by_lookup_id(session, keys.lookup_id)
+            if case is None:
+                return None
+            worker_key_id = key_id(bytes(keys.public_key))
+            replies = []
+            for entry in case.entries:
+                wraps = {wrap.key_id: wrap.sealed_key for wrap in entry.wraps}
+                if entry.purpose != EntryPurpose.REPLY or worker_key_id not in wraps:
+                    continue
+                context = Context(case.id, entry.id, Purpose.REPLY)
+                try:
+                    envelope = Envelope(entry.body, wraps)
+                    plaintext = open_envelope(envelope, context, keys.private_key)
+                    replies.append(decode_message(plaintext))
+                except (CryptoError, PayloadError):
+                    # A damaged reply is skipped, not shown half; the desk sees the same entry.
+                    log.warning("a reply did not open with its receipt's key")
+            return CaseView(case.id, case.partner_id, case.status.value, tuple(replies))
+
+    async def add_follow_up(
+        self, view: CaseView, language: str, text: str | None, attachment: CleanAttachment | None
+    ) -> None:
+        """Seal a follow-up (text or one file) to the case's partner and store it."""
+        try:
+            async with self._sessions() as session, session.begin():
+                case = await cases.get_case(session, view.partner_id, view.case_id)
+                partner = await partners.get_partner_by_id(session, view.partner_id)
+                public_key = await sealing_key(session, partner, self._verify_key)
+                entry_id = new_entry_id()
+                if attachment is None:
+                    purpose, plaintext = Purpose.FOLLOW_UP, encode_message(text or "", language)
+                else:
+                    header = AttachmentHeader(
+                        attachment.kind.value,
+                        attachment.media_type,
+                        attachment.suffix,
+                        FOLLOW_UP_STEP,
+                    )
+                    purpose = Purpose.ATTACHMENT
+                    plaintext = encode_attachment(header, attachment.data)
+                envelope = await asyncio.to_thread(
+                    seal, plaintext, Context(case.id, entry_id, purpose), [public_key]
+                )
+                await cases.add_entry(
+                    session,
+                    case,
+                    cases.NewEntry(
+                        id=entry_id,
+                        purpose=EntryPurpose(purpose.value),
+                        author=EntryAuthor.WORKER,
+                        body=envelope.body,
+                        wraps=dict(envelope.wraps),
+                    ),
+                )
+        except (NoUsablePartnerKey, CryptoError) as exc:
+            log.error("refusing a follow-up: %s", exc)
+            raise NoRoute(view.case_id) from exc
+        except (SQLAlchemyError, StorageError, OSError) as exc:
+            log.error("a follow-up could not be committed: %s", type(exc).__name__)
+            raise SubmissionFailed from exc
