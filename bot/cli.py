@@ -15,7 +15,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bot import admin, logs
+from bot import admin, credentials, logs, retention
 from bot.config import Config
 from bot.database import open_database
 from bot.errors import UserError
@@ -24,6 +24,7 @@ from bot.service import serve
 from crypto.errors import CryptoError
 from crypto.keyfile import read_signing_key, write_signing_key
 from crypto.keys import PublicKey, new_signing_key, parse_key_id, parse_partner_key, verify_key_text
+from desk import cli as desk_cli
 from desk.keygen import create_partner_key
 from desk.passphrase import passphrase_for
 from storage.errors import StorageError
@@ -64,7 +65,9 @@ def build_parser() -> Parser:
         run=run_db_upgrade
     )
 
-    admin_parser = commands.add_parser("admin", help="administrators: keys, partners, sites")
+    admin_parser = commands.add_parser(
+        "admin", help="administrators: keys, partners, sites, credentials, retention"
+    )
     admin_commands = admin_parser.add_subparsers(
         dest="admin_command", required=True, parser_class=Parser
     )
@@ -134,6 +137,40 @@ def build_parser() -> Parser:
     _json_flag(site_list)
     site_list.set_defaults(run=run_site_list)
 
+    credential = admin_commands.add_parser(
+        "credential", help="caseworkers' credentials for the case API"
+    )
+    credential_commands = credential.add_subparsers(
+        dest="credential_command", required=True, parser_class=Parser
+    )
+    issue = credential_commands.add_parser(
+        "issue", help="a new credential for one partner's queue (the token is shown once)"
+    )
+    issue.add_argument("partner", metavar="PARTNER", help="slug of the partner")
+    issue.add_argument(
+        "--label", default="", help="whose it is, e.g. 'Somchai, office laptop' (shown in lists)"
+    )
+    _json_flag(issue)
+    issue.set_defaults(run=run_credential_issue)
+    credential_list = credential_commands.add_parser("list", help="all credentials, revoked too")
+    _json_flag(credential_list)
+    credential_list.set_defaults(run=run_credential_list)
+    credential_revoke = credential_commands.add_parser(
+        "revoke", help="the credential's token opens nothing from now on"
+    )
+    credential_revoke.add_argument("credential_id", metavar="ID", type=_credential_id)
+    _json_flag(credential_revoke)
+    credential_revoke.set_defaults(run=run_credential_revoke)
+
+    purge = admin_commands.add_parser(
+        "purge",
+        help="purge closed cases unchanged for longer than GRIEVANCE_RETENTION_DAYS "
+        "(serve does it daily)",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="only say what would be purged")
+    _json_flag(purge)
+    purge.set_defaults(run=run_admin_purge)
+
     serve = commands.add_parser("serve", help="run the Telegram bot and its HTTP server")
     serve.set_defaults(run=run_serve)
 
@@ -151,6 +188,7 @@ def build_parser() -> Parser:
     desk_keygen.add_argument("--out", type=Path, required=True, help="key file to create")
     _json_flag(desk_keygen)
     desk_keygen.set_defaults(run=run_desk_keygen)
+    desk_cli.register(desk_commands)
     return parser
 
 
@@ -336,6 +374,90 @@ def run_site_list(args: argparse.Namespace) -> int:
             print("No sites yet.")
         for site in listed:
             print(f"{site['slug']}  {site['country']}  {site['name']}  -> {site['partner']}")
+    return 0
+
+
+def _credential_id(text: str) -> int:
+    """A credential id as `credential list` shows it: a whole number, `#` allowed."""
+    cleaned = text.strip().removeprefix("#")
+    if not (cleaned.isascii() and cleaned.isdigit()):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a credential id (a whole number)")
+    return int(cleaned)
+
+
+def run_credential_issue(args: argparse.Namespace) -> int:
+    """grievance admin credential issue PARTNER [--label TEXT]."""
+    result = _run_in_session(
+        Config.from_env(), lambda session: credentials.issue(session, args.partner, args.label)
+    )
+    if args.json:
+        _print_json(result)
+    else:
+        label = f" ({result['label']})" if result["label"] else ""
+        print(f"Credential #{result['id']} for partner '{result['partner']}'{label} issued.")
+        print("Give this token to the caseworker now; it is not stored and is never shown again:")
+        print(result["token"])
+    return 0
+
+
+def run_credential_list(args: argparse.Namespace) -> int:
+    """grievance admin credential list."""
+    listed = _run_in_session(Config.from_env(), credentials.list_all)
+    if args.json:
+        _print_json({"credentials": listed})
+    else:
+        if not listed:
+            print("No credentials yet.")
+        for item in listed:
+            state = f"revoked {item['revoked_day']}" if item["revoked_day"] else "active"
+            label = f"  {item['label']}" if item["label"] else ""
+            print(f"#{item['id']}  {item['partner']}  issued {item['created_day']}  {state}{label}")
+    return 0
+
+
+def run_credential_revoke(args: argparse.Namespace) -> int:
+    """grievance admin credential revoke ID."""
+    result = _run_in_session(
+        Config.from_env(), lambda session: credentials.revoke(session, args.credential_id)
+    )
+    if args.json:
+        _print_json(result)
+    else:
+        print(
+            f"Credential #{result['id']} of partner '{result['partner']}' is revoked; "
+            "its token opens nothing from now on."
+        )
+    return 0
+
+
+def run_admin_purge(args: argparse.Namespace) -> int:
+    """grievance admin purge [--dry-run]."""
+    config = Config.from_env()
+
+    async def run() -> retention.PurgeResult:
+        async with open_database(config.database_url) as sessions:
+            return await retention.purge_expired(
+                sessions, config.retention_days, dry_run=args.dry_run
+            )
+
+    result = asyncio.run(run())
+    count = len(result.case_ids)
+    if args.json:
+        _print_json(
+            {
+                "dry_run": result.dry_run,
+                "retention_days": config.retention_days,
+                "before": result.before.isoformat(),
+                "count": count,
+                "case_ids": result.case_ids,
+            }
+        )
+    else:
+        done = "Dry run: would purge" if result.dry_run else "Purged"
+        print(
+            f"{done} {count} closed case(s) last changed before {result.before.isoformat()} "
+            f"(GRIEVANCE_RETENTION_DAYS={config.retention_days})."
+        )
     return 0
 
 

@@ -22,6 +22,8 @@ TOKEN_VARIABLE: Final = "GRIEVANCE_TELEGRAM_TOKEN"  # noqa: S105 (a variable nam
 DEFAULT_TELEGRAM_API: Final = "https://api.telegram.org"
 DEFAULT_LISTEN: Final = "127.0.0.1:8080"
 DEFAULT_IDLE_MINUTES: Final = 30
+RETENTION_VARIABLE: Final = "GRIEVANCE_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS: Final = 365
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Config:
     http_listen: str = DEFAULT_LISTEN
     log_level: str = "INFO"
     idle_minutes: int = DEFAULT_IDLE_MINUTES
+    # Closed cases are purged once unchanged for longer than this: what is not kept cannot leak.
+    retention_days: int = DEFAULT_RETENTION_DAYS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Config:
@@ -54,6 +58,9 @@ class Config:
             log_level=environ.get("GRIEVANCE_LOG_LEVEL") or "INFO",
             idle_minutes=_whole_number(
                 environ, "GRIEVANCE_CONVERSATION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES
+            ),
+            retention_days=_whole_number(
+                environ, RETENTION_VARIABLE, DEFAULT_RETENTION_DAYS, unit="days"
             ),
         )
 
@@ -86,10 +93,12 @@ class Config:
             raise UserError(f"{VERIFY_KEY_VARIABLE}: {exc}") from exc
 
 
-def _whole_number(environ: Mapping[str, str], name: str, default: int) -> int:
+def _whole_number(
+    environ: Mapping[str, str], name: str, default: int, unit: str = "minutes"
+) -> int:
     raw = environ.get(name)
     if not raw:
         return default
     if not raw.isdigit() or int(raw) < 1:
-        raise UserError(f"{name} must be a whole number of minutes, not {raw!r}")
+        raise UserError(f"{name} must be a whole number of {unit}, not {raw!r}")
     return int(raw)

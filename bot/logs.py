@@ -28,6 +28,7 @@ THIRD_PARTY: Final = (
 )
 THIRD_PARTY_FLOOR: Final = logging.WARNING
 _TOKEN: Final = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
+_PLACEHOLDER: Final = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]")
 _LONG_NUMBER: Final = re.compile(r"(?<![\w.])-?\d{5,}(?![\w.])")
 HANDLER_NAME: Final = "grievance"
 MIN_SECRET: Final = 8
@@ -45,7 +46,11 @@ class RedactingFilter(logging.Filter):
         self._secrets = tuple(sorted({p for p in parts if len(p) >= MIN_SECRET}, key=len)[::-1])
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        if record.name.split(".")[0] in THIRD_PARTY and record.args:
+            # A library's arguments can hold whole updates (names, texts): keep its words only.
+            message = _PLACEHOLDER.sub("[…]", str(record.msg))
+        else:
+            message = record.getMessage()
         for secret in self._secrets:
             message = message.replace(secret, "[secret]")
         message = _TOKEN.sub("[token]", message)

@@ -19,11 +19,14 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
+from telegram.request import HTTPXRequest
 
 from bot.config import Config
 from bot.database import open_database
-from bot.server import WEBHOOK_PATH, make_app
+from bot.retention import run_daily as run_retention
+from bot.server import WEBHOOK_PATH, make_app, runner_options
 from bot.telegram_adapter import TelegramAdapter, set_commands
+from bot.tolerant_bot import TolerantBot
 from handlers.engine import Engine
 from handlers.questionnaire import load_default
 from handlers.routing import StoredDirectory
@@ -35,6 +38,8 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS: Final = 60.0
 RATE_LIMIT_RETRIES: Final = 3
+CONNECTIONS: Final = 256
+"""Bot API connections for answering updates handled at the same time."""
 POLL_TIMEOUT_SECONDS: Final = 30
 
 
@@ -68,25 +73,27 @@ async def running_bot(
         submitter = submitter_factory(sessions, directory, verify_key, salt)
         tracker = StoredTracker(sessions, salt, verify_key)
         engine = Engine(load_default(), directory, submitter, tracker, limits=store)
-        application = (
-            ApplicationBuilder()
-            .token(token)
-            .base_url(f"{config.telegram_api_url}/bot")
-            .base_file_url(f"{config.telegram_api_url}/file/bot")
-            .rate_limiter(rate_limiter or AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
-            .concurrent_updates(True)
-            .build()
+        bot = TolerantBot(
+            token,
+            base_url=f"{config.telegram_api_url}/bot",
+            base_file_url=f"{config.telegram_api_url}/file/bot",
+            request=HTTPXRequest(connection_pool_size=CONNECTIONS),
+            get_updates_request=HTTPXRequest(),
+            rate_limiter=rate_limiter or AIORateLimiter(max_retries=RATE_LIMIT_RETRIES),
         )
+        application = ApplicationBuilder().bot(bot).concurrent_updates(True).build()
         TelegramAdapter(engine, store).install(application)
         await application.initialize()
         await set_commands(application.bot)
         await application.start()
         secret = secrets.token_urlsafe(32)
         webhook = config.webhook_url is not None
-        runner = web.AppRunner(
-            make_app(application.bot, application.update_queue, secret) if webhook else make_app(),
-            access_log=None,
+        app = (
+            make_app(application.bot, application.update_queue, secret, sessions=sessions)
+            if webhook
+            else make_app(sessions=sessions)
         )
+        runner = web.AppRunner(app, **runner_options())
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
@@ -103,13 +110,15 @@ async def running_bot(
                 poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
             )
         sweeper = asyncio.create_task(_sweep(store))
+        purger = asyncio.create_task(run_retention(sessions, config.retention_days))
         log.info("serving: %s", "webhook" if webhook else "long polling")
         try:
             yield Service(application, engine, store, directory, sessions, bound)
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in (sweeper, purger):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await application.stop()

@@ -76,6 +76,9 @@ class TelegramAdapter:
         chat = update.effective_chat
         if chat is None or chat.type != ChatType.PRIVATE:
             return
+        if update.effective_message is None and update.callback_query is None:
+            # Membership changes, reactions and the like: nothing the worker said to answer.
+            return
         bot = context.bot
         session = self.store.session(self.store.key(chat.id))
         if update.callback_query is not None:

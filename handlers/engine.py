@@ -680,6 +680,7 @@ class Engine:
                 "please press Try again in a moment."
             )
             return Reply([Message(text, ((self._button(conv, _("Try again"), "retry"),),))])
+        self.limits.record_report(conv.key)
         conv.reset()
         conv.receipt_token = new_token()
         saved = Button(_("I have saved it"), f"{conv.receipt_token}{SEP}saved")

@@ -92,7 +92,11 @@ class Limits(Protocol):
     """Per-chat allowances, kept in memory under the chat's keyed hash."""
 
     def allow_report(self, key: str) -> bool:
-        """Count a new report; False once the day's allowance is used."""
+        """Whether the chat may send another report today."""
+        ...
+
+    def record_report(self, key: str) -> None:
+        """Count a report that was stored."""
         ...
 
     def allow_receipt_check(self, key: str) -> bool:
@@ -106,6 +110,9 @@ class NoLimits:
     def allow_report(self, key: str) -> bool:
         """Always allowed."""
         return True
+
+    def record_report(self, key: str) -> None:
+        """Nothing to count."""
 
     def allow_receipt_check(self, key: str) -> bool:
         """Always allowed."""

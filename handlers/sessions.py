@@ -95,15 +95,16 @@ class SessionStore:
         return False, warn
 
     def allow_report(self, key: str) -> bool:
-        """Count a report against the chat's daily allowance; False once it is used up."""
-        today = datetime.now(UTC).date()
-        day, count = self._reports.get(key, (today, 0))
-        if day != today:
-            count = 0
-        if count >= self.reports_per_day:
-            return False
-        self._reports[key] = (today, count + 1)
-        return True
+        """Whether the chat may send another report today (counted only once it is stored)."""
+        return self._reports_today(key) < self.reports_per_day
+
+    def record_report(self, key: str) -> None:
+        """Count a stored report against the chat's daily allowance."""
+        self._reports[key] = (datetime.now(UTC).date(), self._reports_today(key) + 1)
+
+    def _reports_today(self, key: str) -> int:
+        day, count = self._reports.get(key, (datetime.now(UTC).date(), 0))
+        return count if day == datetime.now(UTC).date() else 0
 
     def allow_receipt_check(self, key: str) -> bool:
         """Count a receipt check; False while the chat has used its tries for the window.

@@ -9,9 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import LargeBinary, delete, func, inspect, null, select, type_coerce
+from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from storage import days
 from storage.errors import AlreadyExists, NotFound
@@ -110,19 +111,116 @@ async def add_entry(session: AsyncSession, case: Case, entry: NewEntry) -> CaseE
     return new_entry
 
 
-async def get_case(session: AsyncSession, partner_id: int, case_id: str) -> Case:
-    """Return ``partner_id``'s case ``case_id`` with entries and wraps loaded.
+async def get_case(
+    session: AsyncSession, partner_id: int, case_id: str, *, with_entries: bool = True
+) -> Case:
+    """Return ``partner_id``'s case ``case_id``, with entries and wraps loaded unless told not to.
 
-    A case of another partner raises the same NotFound as a missing one.
+    A case of another partner raises the same NotFound as a missing one. ``with_entries=False``
+    spares loading attachments when only the case itself changes (status, purge).
     """
-    case = await session.scalar(
-        select(Case)
-        .where(Case.id == case_id, Case.partner_id == partner_id)
-        .options(selectinload(Case.entries))
-    )
-    if case is None:
+    query = select(Case).where(Case.id == case_id, Case.partner_id == partner_id)
+    if with_entries:
+        query = query.options(selectinload(Case.entries))
+    found = await session.scalar(query)
+    if found is None:
         raise _not_found(case_id)
-    return case
+    return found
+
+
+async def get_entry(session: AsyncSession, partner_id: int, entry_id: str) -> CaseEntry:
+    """Return ``partner_id``'s entry ``entry_id`` with its wraps and its case loaded.
+
+    An entry of another partner's case raises the same NotFound as a missing one.
+    """
+    entry = await session.scalar(
+        select(CaseEntry)
+        .join(Case, Case.id == CaseEntry.case_id)
+        .where(CaseEntry.id == entry_id, Case.partner_id == partner_id)
+        .options(joinedload(CaseEntry.case))
+    )
+    if entry is None:
+        raise NotFound(f"entry {entry_id!r} not found")
+    return entry
+
+
+async def entry_exists(session: AsyncSession, entry_id: str) -> bool:
+    """Tell whether any case (of any partner) has an entry ``entry_id``; ids are unique overall."""
+    return await session.scalar(select(CaseEntry.id).where(CaseEntry.id == entry_id)) is not None
+
+
+@dataclass(frozen=True)
+class ListedEntry:
+    """An entry as a case list shows it: its size, and its body unless it is an attachment."""
+
+    id: str
+    case_id: str
+    seq: int
+    purpose: EntryPurpose
+    author: EntryAuthor
+    created_day: date
+    size: int
+    body: bytes | None  # None for attachments: they stay in the database until asked for
+    wraps: dict[str, bytes]  # key_id -> sealed data key
+
+
+async def list_entries(
+    session: AsyncSession, partner_id: int, case_ids: Sequence[str]
+) -> dict[str, list[ListedEntry]]:
+    """Return the entries of ``partner_id``'s cases ``case_ids`` by case, in order, for a list.
+
+    Attachment bodies are never read from the database (their sizes are), so listing a page of
+    cases costs the reports' few kilobytes, not every photo. Ids of other partners' cases yield
+    nothing.
+    """
+    listed: dict[str, list[ListedEntry]] = {case_id: [] for case_id in case_ids}
+    if not case_ids:
+        return listed
+    scope = (Case.partner_id == partner_id, CaseEntry.case_id.in_(list(case_ids)))
+    body_unless_attachment = type_coerce(
+        sql_case((CaseEntry.purpose == EntryPurpose.ATTACHMENT, null()), else_=CaseEntry.body),
+        LargeBinary,
+    )
+    wraps: dict[str, dict[str, bytes]] = {}
+    wrap_rows = await session.execute(
+        select(Wrap.entry_id, Wrap.key_id, Wrap.sealed_key)
+        .join(CaseEntry, CaseEntry.id == Wrap.entry_id)
+        .join(Case, Case.id == CaseEntry.case_id)
+        .where(*scope)
+        .order_by(Wrap.entry_id, Wrap.key_id)
+    )
+    for entry_id, key_id, sealed_key in wrap_rows:
+        wraps.setdefault(entry_id, {})[key_id] = sealed_key
+    entry_rows = await session.execute(
+        select(
+            CaseEntry.id,
+            CaseEntry.case_id,
+            CaseEntry.seq,
+            CaseEntry.purpose,
+            CaseEntry.author,
+            CaseEntry.created_day,
+            func.length(CaseEntry.body),
+            body_unless_attachment,
+        )
+        .join(Case, Case.id == CaseEntry.case_id)
+        .where(*scope)
+        .order_by(CaseEntry.case_id, CaseEntry.seq)
+    )
+    for entry_id, case_id, seq, purpose, author, day, size, body in entry_rows:
+        listed[case_id].append(
+            ListedEntry(
+                id=entry_id,
+                case_id=case_id,
+                seq=seq,
+                purpose=purpose,
+                author=author,
+                created_day=day,
+                size=int(size or 0),
+                body=None if body is None else bytes(body),
+                wraps=wraps.get(entry_id, {}),
+            )
+        )
+    return listed
 
 
 async def find_case_by_lookup_id(session: AsyncSession, lookup_id: bytes) -> Case | None:
@@ -250,11 +348,21 @@ async def purge_case(session: AsyncSession, case: Case) -> None:
     await session.execute(delete(Case).where(Case.id == case.id).execution_options(**fetch))
 
 
-async def closed_cases_older_than(session: AsyncSession, day: date) -> list[Case]:
-    """Return closed cases (every partner) last changed before ``day``: candidates for purging."""
+async def closed_cases_older_than(
+    session: AsyncSession, day: date, limit: int | None = None, *, for_update: bool = False
+) -> list[Case]:
+    """Return closed cases (every partner) last changed before ``day``: candidates for purging.
+
+    ``limit`` lets a purge work in batches; ``for_update`` locks the rows (PostgreSQL) so a case
+    reopened at the same moment is not purged from under the caseworker.
+    """
     query = (
         select(Case)
         .where(Case.status == CaseStatus.CLOSED, Case.updated_day < day)
         .order_by(Case.updated_day, Case.id)
     )
+    if limit is not None:
+        query = query.limit(limit)
+    if for_update:
+        query = query.with_for_update()
     return list(await session.scalars(query))

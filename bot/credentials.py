@@ -1,0 +1,86 @@
+"""What the administrators do with caseworker credentials: issue, list, revoke.
+
+A credential opens one partner's queue through the case API. Its token is printed once, at issue,
+and only its hash is stored, so a database dump opens nothing. Issue and revoke are audited
+(actor ``admin``, the partner and credential id, the day).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.admin import ACTOR, check_slug
+from bot.errors import UserError
+from crypto.tokens import new_token, token_hash
+from storage import audit, credentials, partners
+from storage.errors import NotFound
+from storage.models import NAME_MAX_LENGTH, CaseworkerCredential
+
+LABEL_MAX_LENGTH: Final = NAME_MAX_LENGTH
+
+
+def audit_name(credential_id: int) -> str:
+    """How the audit log names a credential, as actor of API actions and as subject here."""
+    return f"credential:{credential_id}"
+
+
+def check_label(label: str) -> str:
+    """A label tells the administrators whose laptop a credential is on: one short line."""
+    cleaned = label.strip()
+    if len(cleaned) > LABEL_MAX_LENGTH:
+        raise UserError(f"a label is at most {LABEL_MAX_LENGTH} characters")
+    if not cleaned.isprintable():
+        raise UserError("a label is one line of printable text")
+    return cleaned
+
+
+async def issue(session: AsyncSession, slug: str, label: str = "") -> dict[str, Any]:
+    """A new credential for partner `slug`; the result holds the token, which is not kept."""
+    check_slug(slug, "partner")
+    cleaned = check_label(label)
+    try:
+        partner = await partners.get_partner(session, slug)
+    except NotFound as exc:
+        raise UserError(f"no partner named '{slug}'") from exc
+    token = new_token()
+    credential = await credentials.add_credential(session, partner, cleaned, token_hash(token))
+    await audit.record(session, ACTOR, "credential.issue", f"{slug} {audit_name(credential.id)}")
+    return {"id": credential.id, "partner": slug, "label": cleaned, "token": token}
+
+
+async def list_all(session: AsyncSession) -> list[dict[str, Any]]:
+    """Every credential, revoked ones too: never a token or its hash."""
+    return [_describe(c) for c in await credentials.list_credentials(session)]
+
+
+async def revoke(session: AsyncSession, credential_id: int) -> dict[str, Any]:
+    """From now on the token opens nothing; revoking twice is a mistake, said plainly."""
+    try:
+        existing = await session.get(CaseworkerCredential, credential_id)
+        if existing is None:
+            raise NotFound(f"credential #{credential_id} not found")
+        if existing.revoked_day is not None:
+            raise UserError(
+                f"credential #{credential_id} is already revoked "
+                f"(since {existing.revoked_day.isoformat()})"
+            )
+        credential = await credentials.revoke_credential(session, credential_id)
+    except NotFound as exc:
+        raise UserError(f"no credential #{credential_id}") from exc
+    subject = f"{credential.partner.slug} {audit_name(credential.id)}"
+    await audit.record(session, ACTOR, "credential.revoke", subject)
+    return _describe(credential)
+
+
+def _describe(credential: CaseworkerCredential) -> dict[str, Any]:
+    return {
+        "id": credential.id,
+        "partner": credential.partner.slug,
+        "label": credential.label,
+        "created_day": credential.created_day.isoformat(),
+        "revoked_day": (
+            credential.revoked_day.isoformat() if credential.revoked_day is not None else None
+        ),
+    }

@@ -1,0 +1,357 @@
+"""Opening a case on the caseworker's laptop: from sealed entries to a thread a person can read.
+
+Nothing here talks to the server or writes to disk; it turns `desk.client.Case` into `CaseView`
+in memory. An entry that does not open is shown as such, never dropped: a caseworker must see
+that something is there (and why it cannot be read) rather than a thread with a silent gap.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from crypto.envelope import Context, Envelope, Purpose, open_envelope
+from crypto.errors import CryptoError
+from crypto.keys import PrivateKey, key_id
+from crypto.payloads import PayloadError, decode_attachment, decode_message, decode_report
+from desk.client import STATUSES, Case, Entry
+from desk.languages import Language, language
+
+WORKER_STATUS_LABELS: Final = {
+    "new": "Received",
+    "acknowledged": "Seen by the organisation",
+    "investigating": "Being looked into",
+    "remediation": "Being put right",
+    "resolved": "Resolved",
+    "closed": "Closed",
+}
+"""What the worker reads for each status (in English here; in their language on the phone)."""
+SETTLED: Final = frozenset({"resolved", "closed"})
+"""A case in one of these is no longer urgent, danger or not."""
+FIRST_WORDS: Final = 80
+"""Characters of "what happened" shown in a case list."""
+_SAFE_SUFFIX: Final = re.compile(r"\.[a-z0-9]{1,8}")
+
+
+class Keyring:
+    """The partner private keys this caseworker opened, by key id."""
+
+    def __init__(self, keys: Iterable[PrivateKey]) -> None:
+        self._keys = {key_id(bytes(key.public_key)): key for key in keys}
+
+    @property
+    def key_ids(self) -> frozenset[str]:
+        """Ids of the keys held."""
+        return frozenset(self._keys)
+
+    def get(self, wanted: str) -> PrivateKey | None:
+        """The private key with id `wanted`, if held."""
+        return self._keys.get(wanted)
+
+    def key_for(self, wraps: Mapping[str, bytes]) -> PrivateKey | None:
+        """A held key the entry was wrapped for, if any."""
+        return next((self._keys[k] for k in wraps if k in self._keys), None)
+
+    def open(self, case_id: str, entry: Entry) -> bytes:
+        """The entry's plaintext; CryptoError if no held key opens it or it was altered."""
+        key = self.key_for(entry.wraps)
+        if key is None:
+            raise NotForThisKey(sorted(entry.wraps))
+        context = Context(case_id, entry.id, Purpose(entry.purpose))
+        return open_envelope(Envelope(entry.body or b"", entry.wraps), context, key)
+
+
+class NotForThisKey(CryptoError):
+    """An entry not wrapped for any key the caseworker holds."""
+
+    def __init__(self, key_ids: list[str]) -> None:
+        super().__init__("sealed to " + (", ".join(key_ids) or "no key") + ", not to a key held")
+        self.key_ids = key_ids
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One question of the report and its answer, in English words."""
+
+    step: str
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """The worker's report: the answers, and what a case list needs at a glance."""
+
+    entry_id: str
+    day: str
+    language: Language
+    answers: tuple[Answer, ...]
+    raw_answers: Mapping[str, Any]
+    danger: bool
+    categories: tuple[str, ...]
+    """Option ids, e.g. `wages`: stable across languages and questionnaire wording."""
+    categories_text: str
+    """The same in English words, as the report's `readable` has them."""
+    workplace: str
+    what_happened: str
+    """The worker's own words, or `(voice message)`; empty if not answered."""
+    questionnaire: str
+    attachments: Mapping[str, tuple[str, str]]
+    """Entry id -> (step, kind) of the files sent with the report."""
+
+    def first_words(self, limit: int = FIRST_WORDS) -> str:
+        """The start of "what happened", on one line, cut at a word."""
+        text = " ".join(self.what_happened.split())
+        if len(text) <= limit:
+            return text
+        cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+        return cut + " …"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A follow-up from the worker, or a reply or note from a caseworker."""
+
+    entry_id: str
+    seq: int
+    day: str
+    purpose: str
+    author: str
+    text: str
+    language: Language | None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file of the case. Its bytes are held only when the caseworker asked for them."""
+
+    entry_id: str
+    seq: int
+    day: str
+    author: str
+    step: str
+    kind: str
+    media_type: str | None
+    """None in a case list: attachment bodies are fetched with the whole case only."""
+    suffix: str
+    size: int
+    """Bytes of the file once opened; in a list, of the sealed envelope."""
+    data: bytes | None = field(default=None, repr=False)
+
+    def file_name(self, case_id: str) -> str:
+        """A name that says which case and entry it is, and nothing the worker chose."""
+        return f"{case_id}-{self.seq:03d}-{self.kind}{self.suffix}"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """An entry that did not open, with the reason."""
+
+    entry_id: str
+    seq: int
+    day: str
+    purpose: str
+    author: str
+    reason: str
+
+
+ThreadItem = Message | Attachment | Unreadable
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case decrypted: its report and everything after it, oldest first."""
+
+    id: str
+    status: str
+    created_day: str
+    updated_day: str
+    report: Report | None
+    report_problem: str | None
+    thread: tuple[ThreadItem, ...]
+
+    @property
+    def danger(self) -> bool:
+        """The worker said someone is in danger right now."""
+        return self.report is not None and self.report.danger
+
+    @property
+    def urgent(self) -> bool:
+        """Danger reported and the case not yet resolved or closed."""
+        return self.danger and self.status not in SETTLED
+
+    @property
+    def worker_status(self) -> str:
+        """What the worker reads for the current status."""
+        return WORKER_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def attachments(self) -> tuple[Attachment, ...]:
+        """Every file of the case, the report's and later ones."""
+        return tuple(item for item in self.thread if isinstance(item, Attachment))
+
+    @property
+    def unreadable(self) -> int:
+        """How many entries did not open (the report included)."""
+        missing = 1 if self.report is None else 0
+        return missing + sum(isinstance(item, Unreadable) for item in self.thread)
+
+
+def triage_key(view: CaseView) -> tuple[int, int, str, str, str]:
+    """Urgent first, then by where the case stands (new first), then the latest change first."""
+    rank = STATUSES.index(view.status) if view.status in STATUSES else len(STATUSES)
+    updated, created = _descending(view.updated_day), _descending(view.created_day)
+    return (0 if view.urgent else 1, rank, updated, created, view.id)
+
+
+def sort_for_triage(views: Iterable[CaseView]) -> list[CaseView]:
+    """The order of `desk cases`: what needs a caseworker soonest comes first."""
+    return sorted(views, key=triage_key)
+
+
+def open_case(
+    case: Case, keyring: Keyring, *, thread: bool = True, keep_files: bool = False
+) -> CaseView:
+    """Decrypt every entry of `case` that came with its body; file bytes kept only if asked.
+
+    With `thread` false only the report is opened (what a case list shows): a list of thousands
+    of cases then costs one decryption per case, not one per message.
+    """
+    report: Report | None = None
+    problem: str | None = "the case has no report entry"
+    items: list[ThreadItem] = []
+    listed: Mapping[str, tuple[str, str]] = {}
+    for entry in sorted(case.entries, key=lambda e: e.seq):
+        if entry.purpose == Purpose.REPORT.value and report is None:
+            try:
+                report = _report(entry, keyring.open(case.id, entry))
+                listed = report.attachments
+                problem = None
+            except (CryptoError, PayloadError, ValueError) as exc:
+                problem = _why(exc)
+            continue
+        if entry.purpose == Purpose.ATTACHMENT.value and entry.body is None:
+            items.append(_listed_file(entry, listed))
+        elif thread:
+            items.append(_item(case.id, entry, keyring, keep_files))
+    return CaseView(
+        id=case.id,
+        status=case.status,
+        created_day=case.created_day,
+        updated_day=case.updated_day,
+        report=report,
+        report_problem=problem,
+        thread=tuple(items),
+    )
+
+
+def open_cases(cases: Iterable[Case], keyring: Keyring, *, thread: bool = True) -> list[CaseView]:
+    """Decrypt a list of cases (as the list endpoint gives them: without file bodies)."""
+    return [open_case(case, keyring, thread=thread) for case in cases]
+
+
+def _listed_file(entry: Entry, listed: Mapping[str, tuple[str, str]]) -> Attachment:
+    """A file known only from the list: what the report says of it, and its sealed size."""
+    step, kind = listed.get(entry.id, ("", "file"))
+    return Attachment(
+        entry.id, entry.seq, entry.created_day, entry.author, step, kind, None, "", entry.size
+    )
+
+
+def _item(case_id: str, entry: Entry, keyring: Keyring, keep_files: bool) -> ThreadItem:
+    try:
+        plaintext = keyring.open(case_id, entry)
+        if entry.purpose == Purpose.ATTACHMENT.value:
+            header, data = decode_attachment(plaintext)
+            suffix = header.suffix.lower() if _SAFE_SUFFIX.fullmatch(header.suffix.lower()) else ""
+            return Attachment(
+                entry.id,
+                entry.seq,
+                entry.created_day,
+                entry.author,
+                header.step,
+                header.kind,
+                header.media_type,
+                suffix or ".bin",
+                len(data),
+                data if keep_files else None,
+            )
+        text = decode_message(plaintext)
+        return Message(
+            entry.id,
+            entry.seq,
+            entry.created_day,
+            entry.purpose,
+            entry.author,
+            text,
+            _message_language(plaintext),
+        )
+    except (CryptoError, PayloadError, ValueError) as exc:
+        return Unreadable(
+            entry.id, entry.seq, entry.created_day, entry.purpose, entry.author, _why(exc)
+        )
+
+
+def _report(entry: Entry, plaintext: bytes) -> Report:
+    document = decode_report(plaintext)
+    answers: Mapping[str, Any] = document.get("answers") or {}
+    readable: Mapping[str, Any] = document.get("readable") or {}
+    shown = tuple(
+        Answer(str(step), str(pair.get("question", step)), str(pair.get("answer", "")))
+        for step, pair in readable.items()
+        if isinstance(pair, dict)
+    )
+    by_step = {answer.step: answer.answer for answer in shown}
+    categories = answers.get("categories")
+    listed = {
+        str(item["entry_id"]): (str(item.get("step", "")), str(item.get("kind", "file")))
+        for item in document.get("attachments") or ()
+        if isinstance(item, dict) and "entry_id" in item
+    }
+    return Report(
+        entry_id=entry.id,
+        day=entry.created_day,
+        language=language(str(document.get("language") or "en")),
+        answers=shown,
+        raw_answers=answers,
+        danger=answers.get("danger") == "yes",
+        categories=tuple(str(c) for c in categories) if isinstance(categories, list) else (),
+        categories_text=by_step.get("categories", ""),
+        workplace=by_step.get("site") or by_step.get("country") or "",
+        what_happened=_what_happened(answers),
+        questionnaire=f"{document.get('questionnaire')} v{document.get('questionnaire_version')}",
+        attachments=listed,
+    )
+
+
+def _what_happened(answers: Mapping[str, Any]) -> str:
+    """The worker's account: the `what_happened` step, else the first free-text answer."""
+    candidates = [answers.get("what_happened"), *answers.values()]
+    for value in candidates:
+        if isinstance(value, dict) and isinstance(value.get("text"), str):
+            return str(value["text"])
+        if isinstance(value, dict) and value.get("voice"):
+            return "(voice message)"
+    return ""
+
+
+def _message_language(plaintext: bytes) -> Language | None:
+    # decode_message keeps only the text; a worker's follow-up also names its language.
+    code = json.loads(plaintext.decode("utf-8")).get("language")
+    return language(code) if isinstance(code, str) else None
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, NotForThisKey):
+        return f"sealed to key {', '.join(exc.key_ids) or '(none)'}, which you did not open"
+    if isinstance(exc, CryptoError):
+        return "does not open: it was altered or is damaged"
+    return "opens, but is not in a form the desk knows"
+
+
+def _descending(day: str) -> str:
+    # ISO days sort as text; inverting each digit sorts the latest first in an ascending sort.
+    return day.translate(str.maketrans("0123456789", "9876543210"))

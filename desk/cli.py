@@ -1,0 +1,335 @@
+"""`grievance desk ...`: the caseworker's commands, registered into the main command line.
+
+Key files are opened (Argon2id) before the event loop starts. A mistake or a refusal by the
+server is one line on stderr and exit status 1, as everywhere in `grievance`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from crypto.errors import CryptoError
+from crypto.keyfile import read_partner_key
+from crypto.tokens import looks_like_token
+from desk import actions, render
+from desk.cases import WORKER_STATUS_LABELS, Keyring
+from desk.client import STATUSES, CaseClient, DeskError, parse_case_id
+from desk.passphrase import passphrase_for
+
+PROG: Final = "grievance"
+SERVER_VARIABLE: Final = "GRIEVANCE_SERVER"
+TOKEN_VARIABLE: Final = "GRIEVANCE_TOKEN"  # noqa: S105 (a variable name)
+KEY_FILE_VARIABLE: Final = "GRIEVANCE_KEY_FILE"
+VERIFY_KEY_VARIABLE: Final = "GRIEVANCE_ADMIN_VERIFY_KEY"
+
+T = TypeVar("T")
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add the case commands under `grievance desk` (beside `keygen`)."""
+    server = argparse.ArgumentParser(add_help=False)
+    server.add_argument(
+        "--server", metavar="URL", help=f"the grievance server (default: ${SERVER_VARIABLE})"
+    )
+    server.add_argument(
+        "--token",
+        help=f"your caseworker token (default: ${TOKEN_VARIABLE}; prefer the variable, since "
+        "a command line is visible to other users of the machine)",
+    )
+    keys = argparse.ArgumentParser(add_help=False)
+    keys.add_argument(
+        "--key",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        dest="keys",
+        help=f"partner key file (default: ${KEY_FILE_VARIABLE}); repeat to open several",
+    )
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON")
+
+    cases = commands.add_parser(
+        "cases", parents=[server, keys, as_json], help="the queue, decrypted: urgent and new first"
+    )
+    cases.add_argument("--status", choices=STATUSES, help="only cases with this status")
+    cases.add_argument(
+        "--changed-since", metavar="YYYY-MM-DD", help="only cases changed on or after this day"
+    )
+    cases.set_defaults(run=_guarded(run_cases))
+
+    show = commands.add_parser(
+        "show", parents=[server, keys, as_json], help="one case, its whole thread decrypted"
+    )
+    show.add_argument("case", metavar="CASE", help="case id, e.g. 7KQ2M9XD4H1A")
+    show.add_argument(
+        "--save-attachments",
+        type=Path,
+        metavar="DIR",
+        help="write the case's files into DIR (mode 0600); otherwise nothing is written",
+    )
+    show.set_defaults(run=_guarded(run_show))
+
+    status = commands.add_parser(
+        "status", parents=[server, as_json], help="set a case's status (the worker sees it)"
+    )
+    status.add_argument("case", metavar="CASE")
+    status.add_argument("status", metavar="STATUS", choices=STATUSES, help=", ".join(STATUSES))
+    status.set_defaults(run=_guarded(run_status))
+
+    reply = commands.add_parser(
+        "reply", parents=[server, as_json], help="answer the worker (they read it with /status)"
+    )
+    reply.add_argument("case", metavar="CASE")
+    reply.add_argument("text", metavar="TEXT")
+    reply.set_defaults(run=_guarded(run_reply))
+
+    note = commands.add_parser(
+        "note", parents=[server, as_json], help="a note for your organisation only"
+    )
+    note.add_argument("case", metavar="CASE")
+    note.add_argument("text", metavar="TEXT")
+    note.set_defaults(run=_guarded(run_note))
+
+    export = commands.add_parser(
+        "export", parents=[server, keys], help="every case decrypted, as CSV or JSON"
+    )
+    export.add_argument("--format", choices=("csv", "json"), required=True)
+    export.add_argument("--status", choices=STATUSES, help="only cases with this status")
+    export.add_argument(
+        "--out", type=Path, metavar="FILE", help="a new file (mode 0600); default: stdout"
+    )
+    export.set_defaults(run=_guarded(run_export))
+
+    rewrap = commands.add_parser(
+        "rewrap",
+        parents=[server, keys, as_json],
+        help="after a key rotation: move every case from the old key(s) to the active key",
+    )
+    rewrap.set_defaults(run=_guarded(run_rewrap))
+
+
+# Commands -------------------------------------------------------------------------------------
+
+
+def run_cases(args: argparse.Namespace) -> int:
+    """grievance desk cases."""
+    keyring = open_keys(args.keys)
+    changed_since = _day(args.changed_since) if args.changed_since else None
+
+    async def action(client: CaseClient) -> list[Any]:
+        actions.check_keyring(await client.partner(), keyring)
+        return await actions.list_cases(
+            client, keyring, status=args.status, changed_since=changed_since
+        )
+
+    views = _run(args, action)
+    if args.json:
+        _print_json({"cases": [render.summary_json(view) for view in views]})
+    else:
+        print(render.list_text(views, args.status))
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """grievance desk show CASE."""
+    keyring = open_keys(args.keys)
+    keep = args.save_attachments is not None
+
+    async def action(client: CaseClient) -> Any:
+        actions.check_keyring(await client.partner(), keyring)
+        return await actions.show_case(client, keyring, args.case, keep_files=keep)
+
+    view = _run(args, action)
+    saved = render.save_attachments(view, args.save_attachments) if keep else {}
+    if args.json:
+        _print_json(render.case_json(view, saved))
+    else:
+        print(render.case_text(view, saved))
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """grievance desk status CASE STATUS."""
+    case = _run(args, lambda client: actions.set_status(client, args.case, args.status))
+    label = WORKER_STATUS_LABELS.get(case.status, case.status)
+    if args.json:
+        _print_json(
+            {
+                "case": case.id,
+                "status": case.status,
+                "worker_status": label,
+                "updated_day": case.updated_day,
+            }
+        )
+    else:
+        print(f'Case {case.id} is now {case.status}; the worker sees "{label}".')
+    return 0
+
+
+def run_reply(args: argparse.Namespace) -> int:
+    """grievance desk reply CASE TEXT."""
+    verify = os.environ.get(VERIFY_KEY_VARIABLE) or None
+    entry = _run(
+        args, lambda client: actions.add_reply(client, args.case, args.text, verify_key=verify)
+    )
+    return _added(args, entry, "Reply", "the worker reads it with their receipt (/status)")
+
+
+def run_note(args: argparse.Namespace) -> int:
+    """grievance desk note CASE TEXT."""
+    verify = os.environ.get(VERIFY_KEY_VARIABLE) or None
+    entry = _run(
+        args, lambda client: actions.add_note(client, args.case, args.text, verify_key=verify)
+    )
+    return _added(args, entry, "Note", "for your organisation only; the worker cannot read it")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """grievance desk export --format csv|json [--out FILE]."""
+    if args.out is not None and args.out.exists():
+        raise DeskError(f"{args.out} already exists; nothing was overwritten")
+    keyring = open_keys(args.keys)
+
+    async def action(client: CaseClient) -> tuple[str, list[Any]]:
+        partner = await client.partner()
+        actions.check_keyring(partner, keyring)
+        views = await actions.list_cases(client, keyring, status=args.status, thread=True)
+        return partner.slug, views
+
+    slug, views = _run(args, action)
+    if args.format == "json":
+        today = datetime.now(UTC).date().isoformat()
+        text = json.dumps(render.export_json(views, slug, today), indent=2, ensure_ascii=False)
+        text += "\n"
+    else:
+        text = render.export_csv(views)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        render.write_private(args.out, text.encode("utf-8"))
+        plural = "case" if len(views) == 1 else "cases"
+        print(f"{len(views)} {plural} exported to {args.out} (readable by you only).")
+    return 0
+
+
+def run_rewrap(args: argparse.Namespace) -> int:
+    """grievance desk rewrap."""
+    keyring = open_keys(args.keys)
+    verify = os.environ.get(VERIFY_KEY_VARIABLE) or None
+    result = _run(args, lambda client: actions.rewrap_all(client, keyring, verify_key=verify))
+    missing = dict(sorted(result.missing.items()))
+    if args.json:
+        _print_json(
+            {
+                "partner": result.partner,
+                "active_key_id": result.active_key_id,
+                "old_key_ids": result.old_key_ids,
+                "cases": result.cases,
+                "rewrapped": result.rewrapped,
+                "cleaned": result.cleaned,
+                "damaged": result.damaged,
+                "missing_keys": missing,
+            }
+        )
+    else:
+        print(
+            f"Re-wrapped {result.rewrapped} entries of {result.cases} cases from key(s) "
+            f"{', '.join(result.old_key_ids)} to the active key {result.active_key_id}."
+        )
+        if result.cleaned:
+            print(f"Removed leftover old wraps from {result.cleaned} more entries.")
+        if result.damaged:
+            print(f"{result.damaged} entries did not open and were left as they are.")
+        for key, count in missing.items():
+            print(f"{count} entries are sealed to key {key}, which you did not open: run again "
+                  "with that key file (--key).")  # fmt: skip
+    return 1 if result.damaged or missing else 0
+
+
+# Plumbing -------------------------------------------------------------------------------------
+
+
+def open_keys(paths: list[Path] | None, environ: Mapping[str, str] = os.environ) -> Keyring:
+    """Open the partner key files (Argon2id: here, before any event loop runs)."""
+    if not paths:
+        from_env = environ.get(KEY_FILE_VARIABLE)
+        if not from_env:
+            raise DeskError(f"no key file: pass --key FILE or set {KEY_FILE_VARIABLE}")
+        paths = [Path(from_env)]
+    return Keyring(read_partner_key(path, passphrase_for(str(path), new=False)) for path in paths)
+
+
+def connection(
+    args: argparse.Namespace, environ: Mapping[str, str] = os.environ
+) -> tuple[str, str]:
+    """Server and token from the options, else from the environment."""
+    server = args.server or environ.get(SERVER_VARIABLE)
+    token = args.token or environ.get(TOKEN_VARIABLE)
+    if not server:
+        raise DeskError(f"no server: pass --server URL or set {SERVER_VARIABLE}")
+    if not token:
+        raise DeskError(f"no token: set {TOKEN_VARIABLE} (or pass --token)")
+    token = token.strip()
+    if not looks_like_token(token):
+        raise DeskError("this is not a caseworker token (they start with 'gct_')")
+    return server, token
+
+
+def _run(args: argparse.Namespace, action: Callable[[CaseClient], Awaitable[T]]) -> T:
+    server, token = connection(args)
+
+    async def main() -> T:
+        async with CaseClient(server, token) as client:
+            return await action(client)
+
+    return asyncio.run(main())
+
+
+def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """One line on stderr and status 1 for anything the caseworker can act on."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except (DeskError, CryptoError) as exc:
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            return 1
+
+    run.__doc__ = command.__doc__
+    return run
+
+
+def _added(args: argparse.Namespace, entry: Any, what: str, who: str) -> int:
+    if args.json:
+        _print_json(
+            {
+                "case": parse_case_id(args.case),
+                "entry_id": entry.id,
+                "seq": entry.seq,
+                "purpose": entry.purpose,
+                "day": entry.created_day,
+                "wraps": sorted(entry.wraps),
+            }
+        )
+    else:
+        print(f"{what} #{entry.seq} added to case {parse_case_id(args.case)}: {who}.")
+    return 0
+
+
+def _day(text: str) -> str:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date().isoformat()
+    except ValueError as exc:
+        raise DeskError(f"'{text}' is not a day; write it as YYYY-MM-DD") from exc
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
