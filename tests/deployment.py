@@ -27,6 +27,7 @@ from crypto.payloads import decode_attachment, decode_message, decode_report
 from handlers.i18n import language_name, translator
 from handlers.questionnaire import load_default
 from storage import cases, partners
+from storage.migrate import upgrade_to_head
 from storage.models import Case
 
 TOKEN = "987654321:SENTINEL-TOKEN-abcdefghijklmnopqrstuvwxyz"
@@ -49,6 +50,7 @@ class Deployment:
 async def register_partner(url: str, signing_key: SigningKey, partner_key: PrivateKey) -> None:
     """The administrators' setup: one partner for Thailand, one site, emergency contacts."""
     signer = admin.Signer(signing_key)
+    await upgrade_to_head(url)  # as the operator does with `grievance db upgrade` (PostgreSQL)
     async with open_database(url) as sessions, sessions() as session, session.begin():
         await admin.add_partner(
             session, signer, "mekong-workers", "Mekong Workers", partner_key.public_key, ["TH"]

@@ -30,6 +30,7 @@ from crypto.keyfile import KdfParams, write_partner_key
 from crypto.keys import PrivateKey, PublicKey, key_id, new_partner_key, new_signing_key
 from crypto.payloads import AttachmentHeader, encode_attachment, encode_message, encode_report
 from storage import cases, partners
+from storage.migrate import upgrade_to_head
 from storage.models import CaseStatus, EntryAuthor, EntryPurpose
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -141,6 +142,7 @@ async def api_server(sessions: Sessions) -> AsyncIterator[str]:
 @contextlib.asynccontextmanager
 async def desk_world(database_url: str, folder: Path) -> AsyncIterator[DeskWorld]:
     """A registered partner with a credential, its key file, and the API running."""
+    await upgrade_to_head(database_url)  # as `grievance db upgrade` does on PostgreSQL
     async with open_database(database_url) as sessions:
         signer = admin.Signer(new_signing_key())
         partner_key = new_partner_key()
