@@ -50,14 +50,19 @@ def check_keyring(partner: Partner, keyring: Keyring) -> None:
 
 
 def trusted_active_key(
-    partner: Partner, keyring: Keyring | None = None, verify_key: str | None = None
+    partner: Partner,
+    keyring: Keyring | None = None,
+    verify_key: str | None = None,
+    *,
+    vouched: bool = False,
 ) -> PublicKey:
     """The partner's active key, as far as the desk can vouch for it before sealing to it.
 
     The server is not trusted with content, so the key it names is checked: its id must match
     it; if the caseworker holds its private half, that settles it; otherwise, when the
     administrators' verify key is pinned (GRIEVANCE_ADMIN_VERIFY_KEY), its signed statement must
-    verify, and a server that does not give the statement is refused.
+    verify, and a server that does not give the statement is refused. With `vouched`, one of
+    the two is required: a re-wrap hands every case's data key to this key.
     """
     active = partner.active_key()
     if active is None:
@@ -78,6 +83,12 @@ def trusted_active_key(
         return public
     if verify_key:
         _verify_statement(partner.slug, active, public, verify_key)
+    elif vouched:
+        raise DeskError(
+            "re-wrapping gives every case to the partner's active key, so the desk must be sure "
+            "it is your partner's: set GRIEVANCE_ADMIN_VERIFY_KEY (the administrators' gvk1... "
+            "key) or also pass the active key's file with --key; nothing was changed"
+        )
     return public
 
 
@@ -112,7 +123,7 @@ def _verify_statement(slug: str, listed: PartnerKey, public: PublicKey, verify_k
 
 async def list_cases(
     client: CaseClient,
-    keyring: Keyring,
+    keyring: Keyring | Awaitable[Keyring],
     *,
     status: str | None = None,
     changed_since: str | None = None,
@@ -120,8 +131,11 @@ async def list_cases(
 ) -> list[CaseView]:
     """The whole queue (every page), decrypted, urgent and new first.
 
-    Only the reports are opened unless `thread` is set (an export wants every message).
+    Only the reports are opened unless `thread` is set (an export wants every message). The
+    keyring may still be on its way (a key file being opened in a thread): pages download
+    meanwhile and are decrypted as soon as it is there.
     """
+    keys = asyncio.ensure_future(_ready(keyring))
     pending: list[asyncio.Future[list[CaseView]]] = []
     seen: set[str] = set()
     with _collector_paused():
@@ -130,13 +144,26 @@ async def list_cases(
                 fresh = [case for case in page if case.id not in seen]
                 seen.update(case.id for case in fresh)
                 # Decrypt this page in a thread while the next one downloads.
-                opening = asyncio.to_thread(open_cases, fresh, keyring, thread=thread)
-                pending.append(asyncio.ensure_future(opening))
+                pending.append(asyncio.ensure_future(_open_page(keys, fresh, thread)))
+                if keys.done() and keys.exception() is not None:
+                    break  # a wrong passphrase: no need to download the rest
+            opened = await asyncio.gather(*pending)
         except BaseException:
-            await asyncio.gather(*pending, return_exceptions=True)
+            await asyncio.gather(*pending, keys, return_exceptions=True)
             raise
-        opened = await asyncio.gather(*pending)
+        await keys  # a queue with no cases still says so about a wrong passphrase
         return sort_for_triage(view for views in opened for view in views)
+
+
+async def _ready(keyring: Keyring | Awaitable[Keyring]) -> Keyring:
+    return keyring if isinstance(keyring, Keyring) else await keyring
+
+
+async def _open_page(
+    keys: asyncio.Future[Keyring], cases: list[Case], thread: bool
+) -> list[CaseView]:
+    keyring = await asyncio.shield(keys)
+    return await asyncio.to_thread(open_cases, cases, keyring, thread=thread)
 
 
 @contextlib.contextmanager
@@ -252,7 +279,7 @@ async def rewrap_all(
     """
     partner = await client.partner()
     check_keyring(partner, keyring)
-    active = trusted_active_key(partner, keyring, verify_key)
+    active = trusted_active_key(partner, keyring, verify_key, vouched=True)
     active_id = key_id(bytes(active))
     old_ids = {key.key_id for key in partner.keys if key.status in OLD}
     held_old = old_ids & keyring.key_ids

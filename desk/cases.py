@@ -34,6 +34,12 @@ SETTLED: Final = frozenset({"resolved", "closed"})
 FIRST_WORDS: Final = 80
 """Characters of "what happened" shown in a case list."""
 _SAFE_SUFFIX: Final = re.compile(r"\.[a-z0-9]{1,8}")
+_SAFE_KIND: Final = re.compile(r"[a-z]{1,16}")
+"""Kinds and suffixes end up in file names: anything else is replaced, never passed on."""
+
+
+_UNREADABLE: Final = (CryptoError, PayloadError, ValueError, TypeError, KeyError, AttributeError)
+"""What opening an entry may raise: damaged, not for this key, or not in a known form."""
 
 
 class Keyring:
@@ -88,7 +94,8 @@ class Report:
     entry_id: str
     day: str
     language: Language
-    answers: tuple[Answer, ...]
+    readable: Mapping[str, Any]
+    """Step id -> {"question", "answer"} in English words, as sealed in the report."""
     raw_answers: Mapping[str, Any]
     danger: bool
     categories: tuple[str, ...]
@@ -101,6 +108,16 @@ class Report:
     questionnaire: str
     attachments: Mapping[str, tuple[str, str]]
     """Entry id -> (step, kind) of the files sent with the report."""
+
+    @property
+    def answers(self) -> tuple[Answer, ...]:
+        """Every question and answer, in the questionnaire's order (built when asked: a list of
+        thousands of cases never needs them)."""
+        return tuple(
+            Answer(str(step), str(pair.get("question", step)), str(pair.get("answer", "")))
+            for step, pair in self.readable.items()
+            if isinstance(pair, dict)
+        )
 
     def first_words(self, limit: int = FIRST_WORDS) -> str:
         """The start of "what happened", on one line, cut at a word."""
@@ -230,7 +247,7 @@ def open_case(
                 report = _report(entry, keyring.open(case.id, entry))
                 listed = report.attachments
                 problem = None
-            except (CryptoError, PayloadError, ValueError) as exc:
+            except _UNREADABLE as exc:
                 problem = _why(exc)
             continue
         if entry.purpose == Purpose.ATTACHMENT.value and entry.body is None:
@@ -257,8 +274,20 @@ def _listed_file(entry: Entry, listed: Mapping[str, tuple[str, str]]) -> Attachm
     """A file known only from the list: what the report says of it, and its sealed size."""
     step, kind = listed.get(entry.id, ("", "file"))
     return Attachment(
-        entry.id, entry.seq, entry.created_day, entry.author, step, kind, None, "", entry.size
+        entry.id,
+        entry.seq,
+        entry.created_day,
+        entry.author,
+        step,
+        _kind(kind),
+        None,
+        "",
+        entry.size,
     )
+
+
+def _kind(kind: str) -> str:
+    return kind if _SAFE_KIND.fullmatch(kind) else "file"
 
 
 def _item(case_id: str, entry: Entry, keyring: Keyring, keep_files: bool) -> ThreadItem:
@@ -273,7 +302,7 @@ def _item(case_id: str, entry: Entry, keyring: Keyring, keep_files: bool) -> Thr
                 entry.created_day,
                 entry.author,
                 header.step,
-                header.kind,
+                _kind(header.kind),
                 header.media_type,
                 suffix or ".bin",
                 len(data),
@@ -289,7 +318,7 @@ def _item(case_id: str, entry: Entry, keyring: Keyring, keep_files: bool) -> Thr
             text,
             _message_language(plaintext),
         )
-    except (CryptoError, PayloadError, ValueError) as exc:
+    except _UNREADABLE as exc:
         return Unreadable(
             entry.id, entry.seq, entry.created_day, entry.purpose, entry.author, _why(exc)
         )
@@ -297,14 +326,10 @@ def _item(case_id: str, entry: Entry, keyring: Keyring, keep_files: bool) -> Thr
 
 def _report(entry: Entry, plaintext: bytes) -> Report:
     document = decode_report(plaintext)
-    answers: Mapping[str, Any] = document.get("answers") or {}
-    readable: Mapping[str, Any] = document.get("readable") or {}
-    shown = tuple(
-        Answer(str(step), str(pair.get("question", step)), str(pair.get("answer", "")))
-        for step, pair in readable.items()
-        if isinstance(pair, dict)
-    )
-    by_step = {answer.step: answer.answer for answer in shown}
+    answers = document.get("answers")
+    readable = document.get("readable")
+    if not isinstance(answers, dict) or not isinstance(readable, dict):
+        raise PayloadError("a report without answers")
     categories = answers.get("categories")
     listed = {
         str(item["entry_id"]): (str(item.get("step", "")), str(item.get("kind", "file")))
@@ -315,16 +340,21 @@ def _report(entry: Entry, plaintext: bytes) -> Report:
         entry_id=entry.id,
         day=entry.created_day,
         language=language(str(document.get("language") or "en")),
-        answers=shown,
+        readable=readable,
         raw_answers=answers,
         danger=answers.get("danger") == "yes",
         categories=tuple(str(c) for c in categories) if isinstance(categories, list) else (),
-        categories_text=by_step.get("categories", ""),
-        workplace=by_step.get("site") or by_step.get("country") or "",
+        categories_text=_answer(readable, "categories"),
+        workplace=_answer(readable, "site") or _answer(readable, "country"),
         what_happened=_what_happened(answers),
         questionnaire=f"{document.get('questionnaire')} v{document.get('questionnaire_version')}",
         attachments=listed,
     )
+
+
+def _answer(readable: Mapping[str, Any], step: str) -> str:
+    pair = readable.get(step)
+    return str(pair.get("answer", "")) if isinstance(pair, dict) else ""
 
 
 def _what_happened(answers: Mapping[str, Any]) -> str:

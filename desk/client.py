@@ -34,6 +34,10 @@ READ_SECONDS: Final = 120.0
 """Generous: a page of a thousand cases is megabytes of ciphertext on a slow office line."""
 _CASE_ID: Final = re.compile(r"[0-9A-HJKMNP-TV-Z]{12}")
 _ENTRY_ID: Final = re.compile(r"[0-9A-HJKMNP-TV-Z]{20}")
+_KEY_ID: Final = re.compile(r"[0-9a-f]{32}")
+_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_WORD: Final = re.compile(r"[a-z][a-z-]{0,31}")
+"""Statuses, purposes, authors: lower-case words, whatever new ones the server may add."""
 _CROCKFORD_ALIASES: Final = str.maketrans({"I": "1", "L": "1", "O": "0"})
 T = TypeVar("T")
 
@@ -395,9 +399,9 @@ def _guard(parse: Callable[[Any], T], data: Any) -> T:
 def _partner(data: Any) -> Partner:
     keys = tuple(
         PartnerKey(
-            key_id=_str(key["key_id"]),
+            key_id=_match(_KEY_ID, key["key_id"]),
             public_key=_str(key["public_key"]),
-            status=_str(key["status"]),
+            status=_match(_WORD, key["status"]),
             signature=_unb64(key["signature"]) if key.get("signature") else None,
             statement_day=(
                 _str(key.get("statement_day") or key.get("day"))
@@ -419,10 +423,10 @@ def _page(data: Any) -> tuple[list[Case], int | None]:
 
 def _case(data: Any) -> Case:
     return Case(
-        id=_str(data["id"]),
-        status=_str(data["status"]),
-        created_day=_str(data["created_day"]),
-        updated_day=_str(data["updated_day"]),
+        id=_match(_CASE_ID, data["id"]),
+        status=_match(_WORD, data["status"]),
+        created_day=_match(_DAY, data["created_day"]),
+        updated_day=_match(_DAY, data["updated_day"]),
         worker_public_key=_unb64(data["worker_public_key"]),
         entries=tuple(_entry(item) for item in data.get("entries") or ()),
     )
@@ -435,15 +439,22 @@ def _entry(data: Any) -> Entry:
     if not isinstance(size, int) or not isinstance(seq, int):
         raise _Malformed
     return Entry(
-        id=_str(data["id"]),
+        id=_match(_ENTRY_ID, data["id"]),
         seq=seq,
-        purpose=_str(data["purpose"]),
-        author=_str(data["author"]),
-        created_day=_str(data["created_day"]),
+        purpose=_match(_WORD, data["purpose"]),
+        author=_match(_WORD, data["author"]),
+        created_day=_match(_DAY, data["created_day"]),
         size=size,
         body=None if body is None else _unb64(body),
-        wraps={_str(key): _unb64(sealed) for key, sealed in data["wraps"].items()},
+        wraps={_match(_KEY_ID, key): _unb64(sealed) for key, sealed in data["wraps"].items()},
     )
+
+
+def _match(pattern: re.Pattern[str], value: Any) -> str:
+    # Ids become file names and terminal text: a server cannot slip in a path or an escape.
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise _Malformed
+    return value
 
 
 def _str(value: Any) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Final
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,8 +35,9 @@ from storage.models import EntryAuthor, EntryPurpose
 
 log = logging.getLogger(__name__)
 
-PARALLEL_DERIVATIONS: Final = 4
-"""Receipt checks running Argon2id at once; more wait their turn (4 x 64 MiB of memory)."""
+PARALLEL_DERIVATIONS: Final = max(1, (os.cpu_count() or 2) - 1)
+"""Receipt checks running Argon2id at once (64 MiB each); more wait their turn. One core is left
+to the event loop, so that a flood of /status requests cannot slow every other worker's chat."""
 FOLLOW_UP_STEP: Final = "follow_up"
 
 

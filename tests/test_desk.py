@@ -24,7 +24,7 @@ from desk_world import (
 )
 
 import desk.client
-from bot import credentials
+from bot import admin, credentials
 from crypto.errors import DecryptionError
 from crypto.keys import new_partner_key
 from crypto.payloads import AttachmentHeader, decode_message
@@ -304,10 +304,11 @@ async def test_mistakes_are_one_calm_line(world, tmp_path):
         ["desk", "cases"], {**env, "GRIEVANCE_PASSPHRASE": PASSPHRASE}, tmp_path
     )
     assert right.status == 0 and case.id in right.out
-    missing = await run_subprocess(
-        ["desk", "cases"], {"GRIEVANCE_PASSPHRASE": PASSPHRASE}, tmp_path
-    )
-    one_line(missing, "GRIEVANCE_KEY_FILE")
+    both = {**env, "GRIEVANCE_TOKEN": "gct_" + "B" * 43}  # two mistakes: still one line
+    one_line(await run_subprocess(["desk", "cases"], both, tmp_path), "not valid or was revoked")
+    del env["GRIEVANCE_KEY_FILE"]
+    one_line(await run_subprocess(["desk", "cases"], env, tmp_path), "GRIEVANCE_KEY_FILE")
+    one_line(await run_subprocess(["desk", "cases"], {}, tmp_path), "GRIEVANCE_SERVER")
 
 
 def test_case_ids_are_read_as_a_caseworker_types_them():
@@ -325,3 +326,42 @@ def test_the_desk_names_languages_and_statuses_as_the_bot_does():
         assert language(code).native == native[:1].upper() + native[1:]
         assert language(code).english == locale.get_display_name("en")
     assert WORKER_STATUS_LABELS == STATUS_LABELS
+
+
+async def test_a_file_name_never_comes_from_the_sealed_header(world, tmp_path):
+    # Anyone holding the partner's public key can seal a "report": its header is not trusted.
+    hostile = AttachmentHeader("../../escape", "image/jpeg", "/../../x.sh", "evidence")
+    case = await store_report(
+        world.sessions, world.partner_key.public_key, "x", files=[(hostile, PHOTO)]
+    )
+    folder = tmp_path / "files"
+    ran = await world.desk("show", case.id, "--save-attachments", str(folder), key=world.key_file)
+    assert ran.status == 0, ran.err
+    assert [p.name for p in folder.iterdir()] == [f"{case.id}-002-file.bin"]
+    assert not [p for p in tmp_path.parent.rglob("*") if "escape" in p.name or p.suffix == ".sh"]
+
+
+async def test_rewrap_moves_what_the_keys_given_open_and_names_what_is_left(world, tmp_path):
+    first = await store_report(world.sessions, world.partner_key.public_key, "under key 1")
+    second_key, third_key = new_partner_key(), new_partner_key()
+    async with world.sessions() as session, session.begin():
+        await admin.rotate_key(session, world.signer, SLUG, second_key.public_key)
+    second = await store_report(world.sessions, second_key.public_key, "under key 2", files=FILES)
+    async with world.sessions() as session, session.begin():
+        await admin.rotate_key(session, world.signer, SLUG, third_key.public_key)
+    key_1, key_3 = world.key_file, write_key_file(tmp_path / "third.key", third_key)
+
+    ran = await world.desk("rewrap", key=[key_1, key_3])  # the active key's file vouches for it
+    assert ran.status == 1
+    assert ran.out.startswith("Re-wrapped 1 entries of 1 cases")
+    assert ran.err.count("\n") == 1
+    assert f"3 entries are sealed to key {kid(second_key)}" in ran.err and "--key" in ran.err
+
+    key_2 = write_key_file(tmp_path / "second.key", second_key)
+    done = await world.desk("rewrap", "--json", key=[key_2, key_3])
+    assert done.status == 0, done.err
+    assert json.loads(done.out)["rewrapped"] == 3
+    for case in (first, second):
+        for entry in await stored_entries(world.sessions, case.id):
+            assert {w.key_id for w in entry.wraps} == {kid(third_key)}
+            open_stored(case.id, entry, third_key)

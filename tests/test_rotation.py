@@ -95,7 +95,14 @@ async def test_rotate_submit_rewrap_and_the_retired_key_opens_nothing(
         fresh = {e: k for e, k in (await wrap_key_ids(running)).items() if e not in before}
         assert fresh and all(keys == {kid(new_key)} for keys in fresh.values())
 
-        # The caseworker re-wraps with the retired key (the new one need not be on this laptop).
+        # Re-wrapping hands every data key to the active key: not on the server's word alone.
+        unsure = await run_cli(["desk", "rewrap", *connect, "--key", str(old_file)])
+        assert unsure.status == 1 and "GRIEVANCE_ADMIN_VERIFY_KEY" in unsure.err
+        assert await wrap_key_ids(running) == fresh | before
+
+        # With the administrators' verify key pinned, the retired key is enough.
+        pinned = verify_key_text(running.signing_key.verify_key)
+        monkeypatch.setenv("GRIEVANCE_ADMIN_VERIFY_KEY", pinned)
         ran = await run_cli(["desk", "rewrap", "--json", *connect, "--key", str(old_file)])
         assert ran.status == 0, ran.err
         result = json.loads(ran.out)
@@ -123,8 +130,13 @@ async def test_rotate_submit_rewrap_and_the_retired_key_opens_nothing(
         await worker.send_text(digits)
         await worker.wait_for_bot_message(lambda m: REPLY in m.text, timeout=10)
 
-        again = await run_cli(["desk", "rewrap", *connect, "--key", str(old_file)])
-        assert again.status == 0 and again.out.startswith("Re-wrapped 0 entries of 0 cases")
+        # Holding the active key's file vouches for it too; there is nothing left to move.
+        monkeypatch.delenv("GRIEVANCE_ADMIN_VERIFY_KEY")
+        again = await run_cli(
+            ["desk", "rewrap", *connect, "--key", str(old_file), "--key", str(new_file)]
+        )
+        assert again.status == 0, again.err
+        assert again.out.startswith("Re-wrapped 0 entries of 0 cases")
         await running.api.wait_idle()
 
 
