@@ -19,8 +19,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
-from telegram.request import HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.config import Config
 from bot.database import open_database
 from bot.retention import run_daily as run_retention
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS: Final = 60.0
 RATE_LIMIT_RETRIES: Final = 3
-CONNECTIONS: Final = 256
+CONNECTIONS: Final = 64
 """Bot API connections for answering updates handled at the same time."""
 POLL_TIMEOUT_SECONDS: Final = 30
 
@@ -77,8 +77,8 @@ async def running_bot(
             token,
             base_url=f"{config.telegram_api_url}/bot",
             base_file_url=f"{config.telegram_api_url}/file/bot",
-            request=HTTPXRequest(connection_pool_size=CONNECTIONS),
-            get_updates_request=HTTPXRequest(),
+            request=AiohttpRequest(connections=CONNECTIONS),
+            get_updates_request=AiohttpRequest(),
             rate_limiter=rate_limiter or AIORateLimiter(max_retries=RATE_LIMIT_RETRIES),
         )
         application = ApplicationBuilder().bot(bot).concurrent_updates(True).build()

@@ -20,7 +20,8 @@ from crypto.errors import UntrustedKeyStatement
 from crypto.ids import new_case_id, new_entry_id
 from crypto.keys import PublicKey, VerifyKey
 from crypto.payloads import AttachmentHeader, encode_attachment, encode_report
-from crypto.receipts import derive_case_keys, new_receipt, new_salt
+from crypto.receipts import CaseKeys, new_receipt, new_salt
+from handlers import argon2
 from handlers.directory import NoUsablePartnerKey, sealing_key
 from handlers.ports import Directory, Draft, NoRoute, SubmissionFailed
 from storage import cases, partners, settings
@@ -79,8 +80,10 @@ class StoredSubmitter:
         except (SQLAlchemyError, StorageError, OSError) as exc:
             log.error("cannot read the partner directory: %s", type(exc).__name__)
             raise SubmissionFailed from exc
-        # Argon2id and sealing megabytes of attachments: in a thread, never on the event loop.
-        sealed = await asyncio.to_thread(_seal_draft, draft, public_key, self._salt)
+        receipt = new_receipt()
+        keys = await argon2.case_keys(receipt, self._salt)
+        # Sealing megabytes of attachments: in a thread, never on the event loop.
+        sealed = await asyncio.to_thread(_seal_draft, draft, public_key, receipt, keys)
         try:
             async with self._sessions() as session, session.begin():
                 await cases.create_case(
@@ -97,9 +100,7 @@ class StoredSubmitter:
         return sealed.receipt
 
 
-def _seal_draft(draft: Draft, partner_key: PublicKey, salt: bytes) -> _Sealed:
-    receipt = new_receipt()
-    case_keys = derive_case_keys(receipt, salt)
+def _seal_draft(draft: Draft, partner_key: PublicKey, receipt: str, case_keys: CaseKeys) -> _Sealed:
     case_id = new_case_id()
     entries: list[cases.NewEntry] = []
     listed: list[dict[str, str]] = []

@@ -1,14 +1,13 @@
 """The worker's way back to their case: a receipt opens the status and the caseworker's replies.
 
-The receipt is turned into keys by Argon2id in a worker thread, a few at a time, so that a flood
-of /status requests can neither block the event loop nor exhaust memory (64 MiB each).
+The receipt is turned into keys by Argon2id on its own small thread pool (handlers/argon2.py), so
+that a flood of /status requests can neither block the event loop nor exhaust memory.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Final
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,7 +24,7 @@ from crypto.payloads import (
     encode_attachment,
     encode_message,
 )
-from crypto.receipts import derive_case_keys
+from handlers import argon2
 from handlers.directory import NoUsablePartnerKey, sealing_key
 from handlers.media import CleanAttachment
 from handlers.ports import CaseView, NoRoute, SubmissionFailed
@@ -35,9 +34,6 @@ from storage.models import EntryAuthor, EntryPurpose
 
 log = logging.getLogger(__name__)
 
-PARALLEL_DERIVATIONS: Final = max(1, (os.cpu_count() or 2) - 1)
-"""Receipt checks running Argon2id at once (64 MiB each); more wait their turn. One core is left
-to the event loop, so that a flood of /status requests cannot slow every other worker's chat."""
 FOLLOW_UP_STEP: Final = "follow_up"
 
 
@@ -49,17 +45,14 @@ class StoredTracker:
         sessions: async_sessionmaker[AsyncSession],
         salt: bytes,
         verify_key: VerifyKey,
-        parallel: int = PARALLEL_DERIVATIONS,
     ) -> None:
         self._sessions = sessions
         self._salt = salt
         self._verify_key = verify_key
-        self._slots = asyncio.Semaphore(parallel)
 
     async def lookup(self, receipt: str) -> CaseView | None:
         """The case the receipt opens, or None; a wrong and an unknown receipt look the same."""
-        async with self._slots:
-            keys = await asyncio.to_thread(derive_case_keys, receipt, self._salt)
+        keys = await argon2.case_keys(receipt, self._salt)
         async with self._sessions() as session:
             case = await cases.find_case_by_lookup_id(session, keys.lookup_id)
             if case is None:
