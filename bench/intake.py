@@ -6,7 +6,7 @@ Run from the project root (the default run takes about a minute and stops by its
     .venv/bin/python bench/intake.py --workers 200 --rate 300 --duration 30
     .venv/bin/python bench/intake.py --conversations 2000 --reports 0 --duration 0 \
         --saturate-duration 0                  # memory alone, the full 2,000 (several minutes)
-    .venv/bin/python bench/intake.py --what-if aiohttp      # a suggested fix, tried in this run
+    .venv/bin/python bench/intake.py --what-if lean-responses   # a possible fix, this run only
     .venv/bin/python bench/intake.py --help
 
 Two processes, everything on 127.0.0.1:
@@ -32,18 +32,19 @@ Phases:
 5. saturation: closed loop, each worker acts as soon as the bot answered: the most updates/s.
 
 ``--what-if`` tries a suggested fix of non-test code by monkeypatching this process only
-(sniffio, pool=N, aiohttp, argon2=N, lean-responses, single-parse; see ``apply_what_ifs``); the
-project's files stay as they are.
+(``lean-responses``; see ``apply_what_ifs``); the project's files stay as they are. Earlier
+what-ifs (PTB over aiohttp, Argon2id on its own pool, parsing updates once) are now in the code.
 
 How the time per update is measured (both, as the brief asks):
 
 * **end-to-end, at the stand-in**: from the moment the stand-in hands the update to the bot (the
   ``getUpdates`` answer is built) to the moment the *last* Bot API request caused by that update
   arrives at the stand-in. Attribution is exact, not guessed from timing: the bot process wraps
-  ``TelegramAdapter.on_update`` and sets a context variable to the update id; an httpx request
-  hook of the bot's HTTP client copies it into an ``X-Bench-Update`` header, and the stand-in reads
-  it. (Context variables follow every ``await`` of the handler, and PTB runs each update in its own
-  task, so concurrent updates never mix.) Both time stamps are taken in the stand-in process.
+  ``TelegramAdapter.on_update`` and sets a context variable to the update id; the bot's HTTP
+  client (``bot.aiohttp_request``) copies it into an ``X-Bench-Update`` header, and the stand-in
+  reads it. (Context variables follow every ``await`` of the handler, and PTB runs each update in
+  its own task, so concurrent updates never mix.) Both time stamps are taken in the stand-in
+  process.
 * **in the bot**: how long ``TelegramAdapter.on_update`` runs (engine, Argon2id, photo cleaning,
   and waiting for the stand-in's answers to the bot's requests).
 
@@ -535,25 +536,20 @@ class BotTimer:
 
 def tag_requests(application: Any) -> None:
     """Make every Bot API request carry the id of the update whose handler made it."""
-    import httpx
+    import bot.aiohttp_request as sender
 
-    if hasattr(application.bot.request, "_bench_aiohttp"):
-        return  # under --what-if aiohttp the requests are tagged by the aiohttp sender
-    client = getattr(application.bot.request, "_client", None)
-    if not isinstance(client, httpx.AsyncClient):
-        raise BenchError(
-            "cannot tag Bot API requests: the bot's request object has no httpx client "
-            "(PTB's HTTPXRequest internals changed?)"
-        )
+    if not isinstance(application.bot.request, sender.AiohttpRequest):
+        raise BenchError("cannot tag Bot API requests: the bot no longer sends through aiohttp")
+    body = sender._body
 
-    async def tag(request: httpx.Request) -> None:
+    def tagged(request_data: Any) -> tuple[Any, dict[str, str] | None]:
+        data, headers = body(request_data)
         update_id = CURRENT_UPDATE.get()
         if update_id is not None:
-            request.headers[UPDATE_HEADER] = str(update_id)
+            headers = {**(headers or {}), UPDATE_HEADER: str(update_id)}
+        return data, headers
 
-    hooks = dict(client.event_hooks)
-    hooks["request"] = [*hooks.get("request", []), tag]
-    client.event_hooks = hooks
+    sender._body = tagged
 
 
 class LogSink(io.TextIOBase):
@@ -991,214 +987,11 @@ async def memory_phase(args: argparse.Namespace, pipe: Pipe, timer: BotTimer, st
 # ----- what-ifs: a suggested fix tried in this process only, never in the project's files -------
 
 
-def aiohttp_request_class() -> type:
-    """`--what-if aiohttp`: a minimal PTB BaseRequest on aiohttp (already a project dependency).
-
-    A sketch of the suggested `bot/` change, good enough to measure: JSON-encoded form fields,
-    multipart when there are files, PTB's timeouts, TimedOut/NetworkError like HTTPXRequest.
-    """
-    import aiohttp
-    from telegram._utils.defaultvalue import DefaultValue
-    from telegram.error import NetworkError, TimedOut
-    from telegram.request import BaseRequest
-
-    class AiohttpRequest(BaseRequest):
-        def __init__(self, connections: int, read_timeout: float = 5.0) -> None:
-            self._connections = connections
-            self._read_timeout = read_timeout
-            self._session: aiohttp.ClientSession | None = None
-
-        @property
-        def read_timeout(self) -> float | None:
-            return self._read_timeout
-
-        async def initialize(self) -> None:
-            if self._session is None or self._session.closed:
-                self._session = aiohttp.ClientSession(
-                    connector=aiohttp.TCPConnector(limit=self._connections),
-                    headers={"User-Agent": self.USER_AGENT},
-                )
-
-        async def shutdown(self) -> None:
-            if self._session is not None and not self._session.closed:
-                await self._session.close()
-
-        async def do_request(
-            self,
-            url: str,
-            method: str,
-            request_data: Any = None,
-            read_timeout: Any = BaseRequest.DEFAULT_NONE,
-            write_timeout: Any = BaseRequest.DEFAULT_NONE,
-            connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-            pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-        ) -> tuple[int, bytes]:
-            if self._session is None or self._session.closed:
-                raise RuntimeError("AiohttpRequest is not initialized")
-            data: Any = None
-            if request_data is not None:
-                if request_data.contains_files:
-                    form = aiohttp.FormData()
-                    for name, value in request_data.json_parameters.items():
-                        form.add_field(name, value)
-                    for name, part in request_data.multipart_data.items():
-                        filename, content, *mime = part
-                        form.add_field(
-                            name,
-                            content,
-                            filename=filename,
-                            content_type=mime[0] if mime else None,
-                        )
-                    data = form
-                else:
-                    data = request_data.json_parameters
-            read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
-            connect = 5.0 if isinstance(connect_timeout, DefaultValue) else connect_timeout
-            headers = None
-            update_id = CURRENT_UPDATE.get()
-            if update_id is not None:
-                headers = {UPDATE_HEADER: str(update_id)}
-            try:
-                async with self._session.request(
-                    method,
-                    url,
-                    data=data,
-                    headers=headers,
-                    timeout=aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read),
-                ) as response:
-                    return response.status, await response.read()
-            except TimeoutError as exc:
-                raise TimedOut from exc
-            except aiohttp.ClientError as exc:
-                raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
-
-    return AiohttpRequest
-
-
-def _patchable_httpx_init() -> Any:
-    from telegram.request import HTTPXRequest
-
-    return HTTPXRequest.__init__
-
-
-def _set_httpx_init(init: Any) -> None:
-    from telegram.request import HTTPXRequest
-
-    HTTPXRequest.__init__ = init  # type: ignore[method-assign]
-
-
-def _bind_httpx_args(
-    init: Any, self: Any, args: tuple[Any, ...], kw: dict[str, Any]
-) -> dict[str, Any]:
-    """HTTPXRequest's arguments by name, defaults filled in."""
-    import inspect
-
-    bound = inspect.signature(init).bind(self, *args, **kw)
-    bound.apply_defaults()
-    arguments = dict(bound.arguments)
-    arguments.pop("self", None)
-    return arguments
-
-
 def apply_what_ifs(items: list[str]) -> list[str]:
     """Monkeypatch this bench process to try out a fix; returns what was applied, for the output."""
     applied = []
     for item in items:
-        name, _, value = item.partition("=")
-        if name == "sniffio":
-            # What installing `sniffio` does: httpcore's current_async_library() stops trying
-            # (and failing) to import it on every lock, event and semaphore it sets up.
-            import httpcore._synchronization as synchronization
-
-            synchronization.current_async_library = lambda: "asyncio"
-            applied.append("sniffio: httpcore's failing `import sniffio` short-circuited")
-        elif name == "pool" and value.isdigit() and int(value) > 0:
-            # PTB's HTTPXRequest, however bot/service.py builds it: the request object that
-            # answers updates (pool > 1) gets `size` connections; getUpdates' own one is left be.
-            size = int(value)
-            init = _patchable_httpx_init()
-
-            def pooled(
-                self: Any, *args: Any, _init: Any = init, _size: int = size, **kw: Any
-            ) -> None:
-                bound = _bind_httpx_args(_init, self, args, kw)
-                if (bound.get("connection_pool_size") or 1) > 1:
-                    bound["connection_pool_size"] = _size
-                    bound["pool_timeout"] = 10.0
-                _init(self, **bound)
-
-            _set_httpx_init(pooled)
-            applied.append(
-                f"pool={size}: PTB HTTPXRequest(connection_pool_size={size}, "
-                "pool_timeout=10.0) for the requests that answer updates"
-            )
-        elif name == "aiohttp":
-            # Every PTB HTTPXRequest (however bot/service.py builds it) sends through aiohttp.
-            from telegram.request import HTTPXRequest
-
-            request_class = aiohttp_request_class()
-            init = _patchable_httpx_init()
-
-            def on_aiohttp(self: Any, *args: Any, _init: Any = init, **kw: Any) -> None:
-                bound = _bind_httpx_args(_init, self, args, kw)
-                _init(self, **bound)
-                read = bound.get("read_timeout", 5.0)
-                self._bench_aiohttp = request_class(  # noqa: B023 (one what-if, applied once)
-                    bound.get("connection_pool_size") or 1,
-                    read_timeout=read if isinstance(read, (int, float)) else 5.0,
-                )
-
-            async def initialize(self: Any) -> None:
-                await self._bench_aiohttp.initialize()
-
-            async def shutdown(self: Any) -> None:
-                await self._bench_aiohttp.shutdown()
-                await self._client.aclose()
-
-            async def do_request(self: Any, *args: Any, **kw: Any) -> tuple[int, bytes]:
-                result: tuple[int, bytes] = await self._bench_aiohttp.do_request(*args, **kw)
-                return result
-
-            _set_httpx_init(on_aiohttp)
-            HTTPXRequest.initialize = initialize  # type: ignore[method-assign]
-            HTTPXRequest.shutdown = shutdown  # type: ignore[method-assign]
-            HTTPXRequest.do_request = do_request  # type: ignore[method-assign]
-            applied.append(
-                "aiohttp: PTB's HTTPXRequest sends through aiohttp (a BaseRequest on "
-                "aiohttp, as suggested) instead of httpx + httpcore + anyio"
-            )
-        elif name == "argon2" and value.isdigit() and int(value) > 0:
-            # Argon2id (submission, /status) in its own pool of `value` threads instead of
-            # asyncio's default executor (min(32, cores + 4) threads, shared with photo cleaning).
-            import functools
-            import importlib
-            import types
-
-            executor = ThreadPoolExecutor(max_workers=int(value), thread_name_prefix="argon2id")
-
-            class AsyncioShim(types.ModuleType):
-                def __getattr__(self, attribute: str) -> Any:
-                    return getattr(asyncio, attribute)
-
-                async def to_thread(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
-                    call = functools.partial(contextvars.copy_context().run, func, *args, **kwargs)
-                    loop = asyncio.get_running_loop()
-                    return await loop.run_in_executor(executor, call)  # noqa: B023 (applied once)
-
-            patched = []
-            for module_name in ("handlers.submission", "handlers.tracking"):
-                try:
-                    module = importlib.import_module(module_name)
-                except ImportError:
-                    continue
-                if getattr(module, "asyncio", None) is asyncio:
-                    module.asyncio = AsyncioShim("asyncio")  # type: ignore[attr-defined]
-                    patched.append(module_name)
-            applied.append(
-                f"argon2={value}: asyncio.to_thread in {', '.join(patched)} runs on a "
-                f"dedicated pool of {value} thread(s)"
-            )
-        elif name == "lean-responses":
+        if item == "lean-responses":
             # What reading only `message_id` from the raw JSON would save: PTB builds a whole
             # Message (keyboard and all) from every sendMessage/edit* answer, and the adapter
             # only ever reads `message_id` (in Bot._send_message, the one place).
@@ -1216,24 +1009,8 @@ def apply_what_ifs(items: list[str]) -> list[str]:
                 "lean-responses: answers to sendMessage/edit* parsed down to message_id (as "
                 "reading the raw JSON would)"
             )
-        elif name == "single-parse":
-            # What parsing each update once would save: bot/tolerant_bot.py (if present) parses
-            # every getUpdates item to see that it can, throws that away, and PTB parses again.
-            try:
-                from bot.tolerant_bot import TolerantBot  # type: ignore[import-not-found,unused-ignore]
-            except ImportError:
-                applied.append("single-parse: no bot/tolerant_bot.py here, nothing to do")
-                continue
-            TolerantBot._readable = lambda self, item: item  # type: ignore[method-assign,unused-ignore]
-            applied.append(
-                "single-parse: TolerantBot's extra Update.de_json per update skipped (stands in "
-                "for parsing once and falling back per item only when the batch fails)"
-            )
         else:
-            raise BenchError(
-                f"unknown --what-if {item!r} "
-                "(sniffio, pool=N, aiohttp, argon2=N, lean-responses, single-parse)"
-            )
+            raise BenchError(f"unknown --what-if {item!r} (lean-responses)")
     return applied
 
 
