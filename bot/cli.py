@@ -148,7 +148,9 @@ def build_parser() -> Parser:
     )
     issue.add_argument("partner", metavar="PARTNER", help="slug of the partner")
     issue.add_argument(
-        "--label", default="", help="whose it is, e.g. 'Somchai, office laptop' (shown in lists)"
+        "--label",
+        default="",
+        help="which laptop or caseworker it is for, e.g. 'office laptop 2' (shown in lists)",
     )
     _json_flag(issue)
     issue.set_defaults(run=run_credential_issue)

@@ -159,7 +159,7 @@ async def make_world(sessions: Sessions, photo: bool = True) -> World:
         "mekong-workers": await register_partner(sessions, signer, "mekong-workers", "TH"),
         "pearl-river": await register_partner(sessions, signer, "pearl-river", "CN"),
     }
-    own_id, own = await issue(sessions, "mekong-workers", "Somchai, office laptop")
+    own_id, own = await issue(sessions, "mekong-workers", "office laptop 1")
     other_id, other = await issue(sessions, "pearl-river")
     revoked_id, revoked = await issue(sessions, "mekong-workers", "lost laptop")
     await revoke(sessions, revoked_id)

@@ -55,7 +55,7 @@ async def partner_status(url, token):
 
 def test_issue_list_revoke(env, capsys):
     status, out, err = run(
-        capsys, "admin", "credential", "issue", "mekong-workers", "--label", "Somchai's laptop"
+        capsys, "admin", "credential", "issue", "mekong-workers", "--label", "caseworker laptop 1"
     )
     assert status == 0, err
     token = out.strip().splitlines()[-1]
@@ -70,13 +70,13 @@ def test_issue_list_revoke(env, capsys):
     listed = run_json(capsys, "admin", "credential", "list")["credentials"]
     today = days.today().isoformat()
     assert listed == [
-        {"id": 1, "partner": "mekong-workers", "label": "Somchai's laptop",
+        {"id": 1, "partner": "mekong-workers", "label": "caseworker laptop 1",
          "created_day": today, "revoked_day": None},
         {"id": issued["id"], "partner": "mekong-workers", "label": "",
          "created_day": today, "revoked_day": None},
     ]  # fmt: skip
     status, out, _ = run(capsys, "admin", "credential", "list")
-    assert "#1  mekong-workers" in out and "Somchai's laptop" in out
+    assert "#1  mekong-workers" in out and "caseworker laptop 1" in out
     assert token not in out and issued["token"] not in out
 
     # Only the hash is kept: neither token (nor any part of one) is anywhere in the database.

@@ -16,13 +16,13 @@ async def test_an_active_credential_is_found_by_its_token_hash(session_factory: 
     token_hash = secrets.token_bytes(32)
     async with session_factory() as session, session.begin():
         partner = await partners.add_partner(session, "foo", "Foo", [])
-        await credentials.add_credential(session, partner, "laptop of Somchai", token_hash)
+        await credentials.add_credential(session, partner, "caseworker laptop 1", token_hash)
     async with session_factory() as session:
         found = await credentials.find_active_credential(session, token_hash)
         unknown = await credentials.find_active_credential(session, secrets.token_bytes(32))
     assert found is not None
     assert found.partner_id == partner.id
-    assert found.label == "laptop of Somchai"
+    assert found.label == "caseworker laptop 1"
     assert type(found.created_day) is date and found.created_day == days.today()
     assert found.revoked_day is None
     assert unknown is None

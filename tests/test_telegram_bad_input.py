@@ -340,7 +340,7 @@ async def test_a_location_or_contact_is_deleted_and_the_worker_told_why_in_thai(
     venue = {"location": location, "title": "Dormitory B", "address": "Lamphun"}
     sent = [
         await worker.send_location(18.5745, 99.0087),
-        await worker.send_contact("+66812345678", "Somchai"),
+        await worker.send_contact("+66812345678", "SentinelContact"),
         send_raw_message(worker, {"location": location, "venue": venue}),
     ]
     for bad in sent:
