@@ -113,7 +113,9 @@ def _seal_draft(draft: Draft, partner_key: PublicKey, receipt: str, case_keys: C
             step=item.step,
         )
         plaintext = encode_attachment(header, item.attachment.data)
-        entries.append(_entry(case_id, entry_id, Purpose.ATTACHMENT, plaintext, [partner_key]))
+        entries.append(
+            worker_entry(case_id, entry_id, Purpose.ATTACHMENT, plaintext, [partner_key])
+        )
         listed.append({"entry_id": entry_id, "step": item.step, "kind": header.kind})
     report = encode_report(
         draft.questionnaire,
@@ -124,7 +126,7 @@ def _seal_draft(draft: Draft, partner_key: PublicKey, receipt: str, case_keys: C
         listed,
     )
     # The report is the case's first entry; its attachments follow it.
-    entries.insert(0, _entry(case_id, new_entry_id(), Purpose.REPORT, report, [partner_key]))
+    entries.insert(0, worker_entry(case_id, new_entry_id(), Purpose.REPORT, report, [partner_key]))
     return _Sealed(
         receipt=receipt,
         case_id=case_id,
@@ -134,13 +136,14 @@ def _seal_draft(draft: Draft, partner_key: PublicKey, receipt: str, case_keys: C
     )
 
 
-def _entry(
+def worker_entry(
     case_id: str,
     entry_id: str,
     purpose: Purpose,
     plaintext: bytes,
     recipients: Sequence[PublicKey],
 ) -> cases.NewEntry:
+    """A worker's entry (report, follow-up, attachment), sealed and ready to store."""
     envelope = seal(plaintext, Context(case_id, entry_id, purpose), recipients)
     return cases.NewEntry(
         id=entry_id,

@@ -13,7 +13,7 @@ from typing import Final
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crypto.envelope import Context, Envelope, Purpose, open_envelope, seal
+from crypto.envelope import Context, Envelope, Purpose, open_envelope
 from crypto.errors import CryptoError
 from crypto.ids import new_entry_id
 from crypto.keys import VerifyKey, key_id
@@ -28,9 +28,10 @@ from handlers import argon2
 from handlers.directory import NoUsablePartnerKey, sealing_key
 from handlers.media import CleanAttachment
 from handlers.ports import CaseView, NoRoute, SubmissionFailed
+from handlers.submission import worker_entry
 from storage import cases, partners
 from storage.errors import StorageError
-from storage.models import EntryAuthor, EntryPurpose
+from storage.models import EntryPurpose
 
 log = logging.getLogger(__name__)
 
@@ -94,20 +95,10 @@ class StoredTracker:
                     )
                     purpose = Purpose.ATTACHMENT
                     plaintext = encode_attachment(header, attachment.data)
-                envelope = await asyncio.to_thread(
-                    seal, plaintext, Context(case.id, entry_id, purpose), [public_key]
+                entry = await asyncio.to_thread(
+                    worker_entry, case.id, entry_id, purpose, plaintext, [public_key]
                 )
-                await cases.add_entry(
-                    session,
-                    case,
-                    cases.NewEntry(
-                        id=entry_id,
-                        purpose=EntryPurpose(purpose.value),
-                        author=EntryAuthor.WORKER,
-                        body=envelope.body,
-                        wraps=dict(envelope.wraps),
-                    ),
-                )
+                await cases.add_entry(session, case, entry)
         except (NoUsablePartnerKey, CryptoError) as exc:
             log.error("refusing a follow-up: %s", exc)
             raise NoRoute(view.case_id) from exc
