@@ -160,11 +160,6 @@ class CaseClient:
 
     # Endpoints ------------------------------------------------------------------------------
 
-    async def healthy(self) -> bool:
-        """Whether /healthz answers `ok` (no credential needed)."""
-        data = await self._request("GET", "/healthz")
-        return isinstance(data, dict) and data.get("status") == "ok"
-
     async def partner(self) -> Partner:
         """GET /api/v1/partner: who the credential belongs to, and the partner's keys."""
         data = await self._request("GET", f"{API}/partner")
@@ -230,16 +225,6 @@ class CaseClient:
             for task in (current, ahead):
                 task.cancel()
             await asyncio.gather(current, ahead, return_exceptions=True)
-
-    async def all_cases(
-        self, *, status: str | None = None, changed_since: str | None = None
-    ) -> list[Case]:
-        """The whole queue, each case once (a case that moved between pages is not doubled)."""
-        seen: dict[str, Case] = {}
-        async for page in self.pages(status=status, changed_since=changed_since):
-            for case in page:
-                seen.setdefault(case.id, case)
-        return list(seen.values())
 
     async def case(self, case_id: str) -> Case:
         """GET one case with every entry, attachment bodies included."""

@@ -223,14 +223,17 @@ async def list_entries(
     return listed
 
 
-async def find_case_by_lookup_id(session: AsyncSession, lookup_id: bytes) -> Case | None:
-    """Return the case a receipt leads to (entries loaded), or None.
+async def find_case_by_lookup_id(
+    session: AsyncSession, lookup_id: bytes, *, with_entries: bool = True
+) -> Case | None:
+    """Return the case a receipt leads to (entries loaded unless told not to), or None.
 
     Not partner-scoped: the worker holding the receipt is the one asking.
     """
-    return await session.scalar(
-        select(Case).where(Case.lookup_id == lookup_id).options(selectinload(Case.entries))
-    )
+    query = select(Case).where(Case.lookup_id == lookup_id)
+    if with_entries:
+        query = query.options(selectinload(Case.entries))
+    return await session.scalar(query)
 
 
 async def list_cases(
