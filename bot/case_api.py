@@ -478,7 +478,9 @@ def _unb64(value: object, what: str) -> bytes:
 def _envelope_body(value: object) -> bytes:
     body = _unb64(value, "'body'")
     if len(body) < MIN_BODY_BYTES or body[0] != FORMAT_VERSION:
-        raise bad_request("'body' is not an envelope body (docs/FORMAT.md, version 1).")
+        raise bad_request(
+            f"'body' is not an envelope body (docs/FORMAT.md, version {FORMAT_VERSION})."
+        )
     return body
 
 

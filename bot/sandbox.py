@@ -16,7 +16,7 @@ from typing import Any, Final, TextIO
 
 from bot import admin
 from bot.database import open_database
-from crypto.envelope import Context, Envelope, Purpose, open_envelope
+from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
 from crypto.keyfile import read_partner_key, write_partner_key
 from crypto.keys import PrivateKey, new_partner_key, new_signing_key
 from crypto.payloads import decode_attachment, decode_report
@@ -177,9 +177,8 @@ def _caseworker_view(case: Any, key: PrivateKey) -> str:
     files = []
     for entry in case.entries:
         envelope = Envelope(entry.body, {w.key_id: w.sealed_key for w in entry.wraps})
-        plaintext = open_envelope(
-            envelope, Context(case.id, entry.id, Purpose(entry.purpose.value)), key
-        )
+        purpose, author = Purpose(entry.purpose.value), Author(entry.author.value)
+        plaintext = open_envelope(envelope, Context(case.id, entry.id, purpose, author), key)
         if entry.purpose.value == "report":
             report = decode_report(plaintext)
         else:

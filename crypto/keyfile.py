@@ -30,6 +30,8 @@ FILE_VERSION: Final = 1
 KDF_NAME: Final = "argon2id13"
 MIN_PASSPHRASE_CHARS: Final = 12
 MAX_FILE_BYTES: Final = 64 * 1024
+SECRET_BYTES: Final = 32
+"""Both kinds hold 32 secret bytes: an X25519 secret key, or an Ed25519 seed."""
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def _read(path: Path, kind: KeyKind, passphrase: str) -> tuple[dict[str, Any], b
             raise ValueError
         if document["kdf"] != KDF_NAME:
             raise ValueError
-        params = KdfParams(int(document["opslimit"]), int(document["memlimit"]))
+        params = KdfParams(_integer(document["opslimit"]), _integer(document["memlimit"]))
         salt = base64.b64decode(document["salt"], validate=True)
         nonce = base64.b64decode(document["nonce"], validate=True)
         ciphertext = base64.b64decode(document["ciphertext"], validate=True)
@@ -175,13 +177,21 @@ def _read(path: Path, kind: KeyKind, passphrase: str) -> tuple[dict[str, Any], b
         and pwhash.argon2id.MEMLIMIT_MIN <= params.memlimit <= _MAX_READ.memlimit
         and len(salt) == pwhash.argon2id.SALTBYTES
         and len(nonce) == SecretBox.NONCE_SIZE
+        and len(ciphertext) == SECRET_BYTES + SecretBox.MACBYTES
     ):
-        raise KeyFileError(f"{path} has key derivation settings outside the accepted range")
+        raise KeyFileError(f"{path} has key settings or sizes outside the accepted range")
     try:
         secret = SecretBox(_box_key(passphrase, salt, params)).decrypt(ciphertext, nonce)
     except NaclCryptoError as exc:
         raise WrongPassphrase(f"the passphrase does not open {path}") from exc
     return document, secret
+
+
+def _integer(value: object) -> int:
+    # A JSON integer only: not a float, a string or a boolean that int() would quietly accept.
+    if type(value) is not int:
+        raise ValueError("not an integer")
+    return value
 
 
 def _b64(data: bytes) -> str:

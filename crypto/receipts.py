@@ -30,8 +30,28 @@ guessing hopeless even so, and online guessing is throttled by the bot; a heavie
 only make the worker wait and let a flood of /status requests exhaust the server's memory."""
 LOOKUP_LABEL: Final = b"lookup-id"
 CASE_KEY_LABEL: Final = b"case-key"
-_IGNORED = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
-"""Zero-width characters that copying and pasting often brings along."""
+WHITE_SPACE: Final = frozenset(
+    chr(code)
+    for code in (
+        *range(0x0009, 0x000E),
+        0x0020,
+        0x0085,
+        0x00A0,
+        0x1680,
+        *range(0x2000, 0x200B),
+        0x2028,
+        0x2029,
+        0x202F,
+        0x205F,
+        0x3000,
+    )
+)
+"""Unicode's White_Space property (PropList.txt, unchanged since Unicode 6.3), listed here
+because Python cannot look it up, and `str.isspace` also takes U+001C..U+001F, which are not."""
+ZERO_WIDTH: Final = frozenset({"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"})
+"""Zero-width characters that copying and pasting often brings along (all General_Category Cf)."""
+DASH_CATEGORY: Final = "Pd"
+DIGIT_CATEGORY: Final = "Nd"
 
 
 @dataclass(frozen=True)
@@ -65,17 +85,19 @@ def format_receipt(receipt: str) -> str:
 def parse_receipt(text: str) -> str:
     """The canonical 16 ASCII digits of a receipt as typed or pasted by a worker.
 
-    Accepts the decimal digits of every script (Thai, Burmese, Devanagari, Bengali, Arabic-Indic,
-    Extended Arabic-Indic, full-width, ...) and ignores spaces, dashes and zero-width characters.
+    docs/FORMAT.md, "Receipts", defines the classes: a character of General_Category Nd counts
+    as its decimal value (the digits of every script: Thai, Burmese, Devanagari, Arabic-Indic,
+    full-width, ...); White_Space, General_Category Pd and the ZERO_WIDTH characters are skipped;
+    anything else makes the text not a receipt.
     """
     digits: list[str] = []
     for char in text:
-        if char.isspace() or char in _IGNORED or unicodedata.category(char) == "Pd":
+        category = unicodedata.category(char)
+        if char in WHITE_SPACE or char in ZERO_WIDTH or category == DASH_CATEGORY:
             continue
-        value = unicodedata.decimal(char, None)
-        if value is None:
+        if category != DIGIT_CATEGORY:
             raise InvalidReceipt("a receipt has only digits, spaces and dashes")
-        digits.append(str(value))
+        digits.append(str(unicodedata.decimal(char)))
     if len(digits) != RECEIPT_DIGITS:
         raise InvalidReceipt(f"a receipt has {RECEIPT_DIGITS} digits")
     return "".join(digits)

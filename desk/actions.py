@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final, TypeVar
 
-from crypto.envelope import Context, Envelope, Purpose, rewrap, seal
+from crypto.envelope import Author, Context, Envelope, Purpose, rewrap, seal, stored_context
 from crypto.errors import CryptoError, InvalidKeyText, UntrustedKeyStatement
 from crypto.ids import new_entry_id
 from crypto.keys import PublicKey, key_id, parse_partner_key, parse_verify_key
@@ -226,7 +226,8 @@ async def _add(
     client: CaseClient, case_id: str, purpose: Purpose, text: str, recipients: list[PublicKey]
 ) -> Entry:
     entry_id = new_entry_id()
-    envelope = seal(encode_message(text), Context(case_id, entry_id, purpose), recipients)
+    context = Context(case_id, entry_id, purpose, Author.CASEWORKER)
+    envelope = seal(encode_message(text), context, recipients)
     return await client.add_entry(case_id, entry_id, purpose.value, envelope)
 
 
@@ -359,7 +360,7 @@ async def _with_bodies(client: CaseClient, jobs: list[_Job]) -> list[_Job]:
 def _new_wrap(job: _Job, keyring: Keyring, active: PublicKey) -> dict[str, bytes]:
     held = keyring.key_for({k: b"" for k in job.remove})
     assert held is not None
-    context = Context(job.case_id, job.entry.id, Purpose(job.entry.purpose))
+    context = stored_context(job.case_id, job.entry.id, job.entry.purpose, job.entry.author)
     envelope = Envelope(job.entry.body or b"", job.entry.wraps)
     return rewrap(envelope, context, held, [active])
 

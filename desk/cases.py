@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from crypto.envelope import Context, Envelope, Purpose, open_envelope
-from crypto.errors import CryptoError
+from crypto.envelope import AUTHOR_OF, Envelope, Purpose, open_envelope, stored_context
+from crypto.errors import CryptoError, DecryptionError
 from crypto.keys import PrivateKey, key_id
 from crypto.payloads import PayloadError, decode_attachment, decode_message, decode_report
 from desk.client import STATUSES, Case, Entry
@@ -66,7 +66,9 @@ class Keyring:
         key = self.key_for(entry.wraps)
         if key is None:
             raise NotForThisKey(sorted(entry.wraps))
-        context = Context(case_id, entry.id, Purpose(entry.purpose))
+        # The stored author is checked too: a relabelled entry is shown as altered, never as the
+        # other party's words.
+        context = stored_context(case_id, entry.id, entry.purpose, entry.author)
         return open_envelope(Envelope(entry.body or b"", entry.wraps), context, key)
 
 
@@ -270,8 +272,14 @@ def open_cases(cases: Iterable[Case], keyring: Keyring, *, thread: bool = True) 
     return [open_case(case, keyring, thread=thread) for case in cases]
 
 
-def _listed_file(entry: Entry, listed: Mapping[str, tuple[str, str]]) -> Attachment:
+def _listed_file(entry: Entry, listed: Mapping[str, tuple[str, str]]) -> Attachment | Unreadable:
     """A file known only from the list: what the report says of it, and its sealed size."""
+    if entry.author != AUTHOR_OF[Purpose.ATTACHMENT]:
+        # Not opened yet, but its purpose already says who sent it: a relabelled one is altered.
+        reason = _why(DecryptionError("its stored author contradicts its purpose"))
+        return Unreadable(
+            entry.id, entry.seq, entry.created_day, entry.purpose, entry.author, reason
+        )
     step, kind = listed.get(entry.id, ("", "file"))
     return Attachment(
         entry.id,

@@ -15,7 +15,7 @@ from typing import Final
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crypto.envelope import Context, Purpose, seal
+from crypto.envelope import Author, Context, Purpose, seal
 from crypto.errors import UntrustedKeyStatement
 from crypto.ids import new_case_id, new_entry_id
 from crypto.keys import PublicKey, VerifyKey
@@ -144,7 +144,7 @@ def worker_entry(
     recipients: Sequence[PublicKey],
 ) -> cases.NewEntry:
     """A worker's entry (report, follow-up, attachment), sealed and ready to store."""
-    envelope = seal(plaintext, Context(case_id, entry_id, purpose), recipients)
+    envelope = seal(plaintext, Context(case_id, entry_id, purpose, Author.WORKER), recipients)
     return cases.NewEntry(
         id=entry_id,
         purpose=EntryPurpose(purpose.value),

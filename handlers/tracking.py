@@ -13,7 +13,7 @@ from typing import Final
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crypto.envelope import Context, Envelope, Purpose, open_envelope
+from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
 from crypto.errors import CryptoError
 from crypto.ids import new_entry_id
 from crypto.keys import VerifyKey, key_id
@@ -67,7 +67,7 @@ class StoredTracker:
                 if entry.purpose != EntryPurpose.REPLY or worker_key_id not in wraps:
                     continue
                 assert entry.body is not None  # only attachments are listed without a body
-                context = Context(case.id, entry.id, Purpose.REPLY)
+                context = Context(case.id, entry.id, Purpose.REPLY, Author(entry.author.value))
                 try:
                     envelope = Envelope(entry.body, wraps)
                     plaintext = open_envelope(envelope, context, keys.private_key)

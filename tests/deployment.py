@@ -21,7 +21,7 @@ from bot import admin, logs
 from bot.config import Config
 from bot.database import open_database
 from bot.service import Service, running_bot
-from crypto.envelope import Context, Envelope, Purpose, open_envelope
+from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
 from crypto.keys import PrivateKey, SigningKey, new_partner_key, new_signing_key, verify_key_text
 from crypto.payloads import decode_attachment, decode_message, decode_report
 from handlers.i18n import language_name, translator
@@ -138,7 +138,8 @@ async def decrypt_cases(url: str, partner_key: PrivateKey) -> list[dict[str, Any
                 messages: list[tuple[str, str]] = []
                 for entry in case.entries:
                     envelope = Envelope(entry.body, {w.key_id: w.sealed_key for w in entry.wraps})
-                    context = Context(case.id, entry.id, Purpose(entry.purpose.value))
+                    purpose, author = Purpose(entry.purpose.value), Author(entry.author.value)
+                    context = Context(case.id, entry.id, purpose, author)
                     plaintext = open_envelope(envelope, context, partner_key)
                     if entry.purpose.value == "report":
                         report = decode_report(plaintext)

@@ -4,7 +4,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crypto.envelope import Context, Envelope, Purpose, open_envelope, rewrap, seal
+from crypto.envelope import (
+    AUTHOR_OF,
+    Author,
+    Context,
+    Envelope,
+    Purpose,
+    open_envelope,
+    rewrap,
+    seal,
+)
 from crypto.errors import DecryptionError
 from crypto.keys import key_id, new_partner_key
 
@@ -48,8 +57,16 @@ def test_every_single_byte_flip_is_detected(partner):
         Context("7KQ2M9XD4H1B", CONTEXT.entry_id, CONTEXT.purpose),
         Context(CONTEXT.case_id, "0123456789ABCDEFGHJM", CONTEXT.purpose),
         Context(CONTEXT.case_id, CONTEXT.entry_id, Purpose.NOTE),
+        Context(CONTEXT.case_id, CONTEXT.entry_id, Purpose.FOLLOW_UP),
+        Context(CONTEXT.case_id, CONTEXT.entry_id, Purpose.REPORT, Author.CASEWORKER),
     ],
-    ids=["other case", "other entry", "other purpose"],
+    ids=[
+        "other case",
+        "other entry",
+        "other purpose",
+        "other purpose, same author",
+        "other author",
+    ],
 )
 def test_an_envelope_moved_to_another_context_does_not_open(partner, other):
     envelope = seal(REPORT, CONTEXT, [partner.public_key])
@@ -120,3 +137,43 @@ def test_an_envelope_needs_a_recipient():
 def test_any_body_from_empty_to_two_mebibytes_round_trips(partner, body):
     envelope = seal(body, CONTEXT, [partner.public_key])
     assert open_envelope(envelope, CONTEXT, partner) == body
+
+
+def test_new_envelopes_are_version_2_with_the_author_bound(partner):
+    envelope = seal(REPORT, CONTEXT, [partner.public_key])
+    assert envelope.body[0] == 2
+    assert b"worker" in CONTEXT.associated_data()
+    assert CONTEXT.associated_data() != CONTEXT.associated_data(1)
+
+
+@pytest.mark.parametrize("purpose", list(Purpose))
+def test_each_purpose_opens_under_its_own_author_only(partner, purpose):
+    own = AUTHOR_OF[purpose]
+    other = Author.CASEWORKER if own == Author.WORKER else Author.WORKER
+    context = Context(CONTEXT.case_id, CONTEXT.entry_id, purpose, own)
+    envelope = seal(REPORT, context, [partner.public_key])
+    assert open_envelope(envelope, context, partner) == REPORT
+    with pytest.raises(DecryptionError):
+        open_envelope(envelope, Context(CONTEXT.case_id, CONTEXT.entry_id, purpose, other), partner)
+
+
+def test_a_version_2_body_with_its_version_byte_set_to_1_does_not_open(partner):
+    envelope = seal(REPORT, CONTEXT, [partner.public_key])
+    downgraded = Envelope(bytes([1]) + envelope.body[1:], envelope.wraps)
+    with pytest.raises(DecryptionError):
+        open_envelope(downgraded, CONTEXT, partner)
+
+
+@pytest.mark.parametrize("version", [0, 3, 255])
+def test_an_unknown_version_does_not_open(partner, version):
+    envelope = seal(REPORT, CONTEXT, [partner.public_key])
+    with pytest.raises(DecryptionError, match="unknown version"):
+        open_envelope(
+            Envelope(bytes([version]) + envelope.body[1:], envelope.wraps), CONTEXT, partner
+        )
+
+
+def test_sealing_refuses_an_author_the_purpose_does_not_have(partner):
+    reply_by_worker = Context(CONTEXT.case_id, CONTEXT.entry_id, Purpose.REPLY, Author.WORKER)
+    with pytest.raises(ValueError, match="written by the caseworker"):
+        seal(REPORT, reply_by_worker, [partner.public_key])

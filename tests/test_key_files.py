@@ -1,5 +1,6 @@
 """Key files: private keys at rest, readable only with their passphrase."""
 
+import base64
 import json
 import stat
 
@@ -99,6 +100,32 @@ def test_a_planted_file_asking_for_huge_memory_is_refused(tmp_path):
     write_partner_key(path, new_partner_key(), PASSPHRASE, FAST)
     document = json.loads(path.read_text())
     document["memlimit"] = 64 * 1024**3
+    path.write_text(json.dumps(document))
+    with pytest.raises(KeyFileError, match="outside the accepted range"):
+        read_partner_key(path, PASSPHRASE)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("opslimit", "1"), ("opslimit", 1.5), ("opslimit", True), ("memlimit", str(8 * 1024 * 1024))],
+)
+def test_key_settings_that_are_not_json_integers_are_refused(tmp_path, field, value):
+    path = tmp_path / "partner.key"
+    write_partner_key(path, new_partner_key(), PASSPHRASE, FAST)
+    document = json.loads(path.read_text())
+    document[field] = value
+    path.write_text(json.dumps(document))
+    with pytest.raises(KeyFileError, match="not a grievance key file"):
+        read_partner_key(path, PASSPHRASE)
+
+
+def test_a_truncated_ciphertext_is_not_blamed_on_the_passphrase(tmp_path):
+    path = tmp_path / "partner.key"
+    write_partner_key(path, new_partner_key(), PASSPHRASE, FAST)
+    document = json.loads(path.read_text())
+    document["ciphertext"] = base64.b64encode(
+        base64.b64decode(document["ciphertext"])[:-1]
+    ).decode()
     path.write_text(json.dumps(document))
     with pytest.raises(KeyFileError, match="outside the accepted range"):
         read_partner_key(path, PASSPHRASE)

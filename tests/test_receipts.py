@@ -77,3 +77,35 @@ def test_different_receipts_or_deployments_give_different_ids_and_keys():
     keys = {bytes(k.public_key) for k in (first, other, elsewhere)}
     assert len(keys) == 3
     assert first.lookup_id != bytes(first.public_key)
+
+
+@pytest.mark.parametrize("code", [0x1C, 0x1D, 0x1E, 0x1F])
+def test_separators_that_are_not_unicode_white_space_are_refused(code):
+    # str.isspace() takes these four; Unicode's White_Space, which FORMAT.md names, does not.
+    with pytest.raises(InvalidReceipt):
+        parse_receipt(f"1234{chr(code)}5678 9012 3456")
+
+
+@pytest.mark.parametrize(
+    "separator",
+    ["\t", "\n", "\r", "\u0085", "\u1680", "\u2000", "\u2009", "\u200a", "\u2028", "\u2029",
+     "\u202f", "\u205f", "\u3000", "\u2060", "\ufeff", "\u2011", "\u30a0"],
+)  # fmt: skip
+def test_every_documented_separator_is_skipped(separator):
+    assert parse_receipt(separator.join(["1234", "5678", "9012", "3456"])) == CANONICAL
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "1234 5678 9012 345²",  # superscript two: a digit, but General_Category No
+        "1234 5678 9012 345①",  # circled one: No
+        "1234 5678 9012 345Ⅸ",  # roman numeral nine: Nl
+        "1234\u200e5678 9012 3456",  # left-to-right mark: a format character not listed
+        "1234\u00ad5678 9012 3456",  # soft hyphen: Cf, not Pd
+        "1234\u22125678 9012 3456",  # minus sign: Sm, not Pd
+    ],
+)
+def test_characters_outside_the_documented_classes_are_refused(typed):
+    with pytest.raises(InvalidReceipt):
+        parse_receipt(typed)

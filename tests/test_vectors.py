@@ -1,43 +1,46 @@
 """The committed test vectors follow docs/FORMAT.md, checked with plain libsodium calls.
 
-The independent checks below use only `nacl.bindings` (thin libsodium wrappers) and the
-document's recipe, as a stranger implementing a decryptor in another language would.
+The independent checks below use only `nacl.bindings` (thin libsodium wrappers), the standard
+library and the document's recipe, as a stranger implementing a decryptor in another language
+would; the project's own `crypto/` package is checked against the same vectors separately.
 """
 
-import base64
 import json
 import unicodedata
 from datetime import date
 from pathlib import Path
 
 import pytest
+from format_spec import (
+    AUTHOR_OF_PURPOSE,
+    WHITE_SPACE,
+    ZERO_WIDTH,
+    Refused,
+    associated_data,
+    canonical_receipt,
+    key_id,
+    open_body,
+    open_entry,
+    open_key_file,
+    receipt_keys,
+)
 from nacl import bindings
+from nacl.exceptions import CryptoError as NaclCryptoError
 from nacl.public import PrivateKey
-from nacl.secret import SecretBox
 
-from crypto.envelope import Context, Envelope, Purpose, open_envelope
+from crypto import keys as project_keys
+from crypto import receipts as project_receipts
+from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
+from crypto.errors import DecryptionError
 from crypto.keyfile import read_partner_key
-from crypto.keys import key_id, parse_partner_key, parse_verify_key
-from crypto.receipts import derive_case_keys
+from crypto.keys import parse_partner_key, parse_verify_key
+from crypto.receipts import derive_case_keys, parse_receipt
 from crypto.statements import KeyStatement, KeyStatus, verify_statement
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "vectors.json").read_text())
 FORMAT = (ROOT / "docs" / "FORMAT.md").read_text()
-
-
-def spec_key_id(public_key: bytes) -> str:
-    person = b"grievance-keyid".ljust(16, b"\0")
-    return bindings.crypto_generichash_blake2b_salt_personal(
-        public_key, digest_size=16, person=person
-    ).hex()
-
-
-def spec_associated_data(purpose: str, case_id: str, entry_id: str) -> bytes:
-    out = b"grievance-envelope" + bytes([1])
-    for field in (purpose, case_id, entry_id):
-        out += bytes([len(field)]) + field.encode("ascii")
-    return out
+ALL_ENVELOPES = VECTORS["envelopes"] + VECTORS["envelopes_v1"]
 
 
 def test_key_vector_follows_the_spec():
@@ -45,37 +48,58 @@ def test_key_vector_follows_the_spec():
     secret = bytes.fromhex(keys["partner_secret_key"])
     public = bindings.crypto_scalarmult_base(secret)
     assert public.hex() == keys["partner_public_key"]
-    assert spec_key_id(public) == keys["partner_key_id"] == key_id(public)
+    assert key_id(public) == keys["partner_key_id"] == project_keys.key_id(public)
     assert keys["partner_public_key_text"] == "gpk1" + public.hex()
     assert bytes(parse_partner_key(keys["partner_public_key_text"])) == public
     verify_key, _ = bindings.crypto_sign_seed_keypair(bytes.fromhex(keys["admin_seed"]))
     assert keys["admin_verify_key_text"] == "gvk1" + verify_key.hex()
 
 
-@pytest.mark.parametrize("vector", VECTORS["envelopes"], ids=lambda v: v["name"])
+def test_new_envelopes_are_version_2_and_old_ones_version_1():
+    assert {v["version"] for v in VECTORS["envelopes"]} == {2}
+    assert {v["version"] for v in VECTORS["envelopes_v1"]} == {1}
+    for vector in ALL_ENVELOPES:
+        assert bytes.fromhex(vector["body"])[0] == vector["version"]
+        assert AUTHOR_OF_PURPOSE[vector["purpose"]] == vector["author"]
+
+
+@pytest.mark.parametrize(
+    "vector", ALL_ENVELOPES, ids=lambda v: f"version {v['version']}, {v['name']}"
+)
 def test_envelope_vector_decrypts_by_the_spec_alone(vector):
-    ad = spec_associated_data(vector["purpose"], vector["case_id"], vector["entry_id"])
+    ad = associated_data(
+        vector["version"],
+        vector["purpose"],
+        vector["author"],
+        vector["case_id"],
+        vector["entry_id"],
+    )
     assert ad.hex() == vector["associated_data"]
     body = bytes.fromhex(vector["body"])
-    assert body[0] == 1
-    nonce, ciphertext = body[1:25], body[25:]
     for secret_hex in vector["recipient_secret_keys"]:
         secret = bytes.fromhex(secret_hex)
         public = bindings.crypto_scalarmult_base(secret)
-        wrap = bytes.fromhex(vector["wraps"][spec_key_id(public)])
+        wrap = bytes.fromhex(vector["wraps"][key_id(public)])
         data_key = bindings.crypto_box_seal_open(wrap, public, secret)
         assert data_key.hex() == vector["data_key"]
         padded = bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
-            ciphertext, ad, nonce, data_key
+            body[25:], ad, body[1:25], data_key
         )
         assert padded.hex() == vector["padded_plaintext"]
         assert len(padded) % 256 == 0
-        assert bindings.sodium_unpad(padded, 256).hex() == vector["plaintext"]
+        assert open_body(body, ad, data_key).hex() == vector["plaintext"]
+        wraps = {kid: bytes.fromhex(w) for kid, w in vector["wraps"].items()}
+        fields = (vector["case_id"], vector["entry_id"], vector["purpose"], vector["author"])
+        assert open_entry(body, wraps, secret, *fields).hex() == vector["plaintext"]
 
 
-@pytest.mark.parametrize("vector", VECTORS["envelopes"], ids=lambda v: v["name"])
+@pytest.mark.parametrize(
+    "vector", ALL_ENVELOPES, ids=lambda v: f"version {v['version']}, {v['name']}"
+)
 def test_envelope_vector_opens_with_the_project_code(vector):
-    context = Context(vector["case_id"], vector["entry_id"], Purpose(vector["purpose"]))
+    context = Context(
+        vector["case_id"], vector["entry_id"], Purpose(vector["purpose"]), Author(vector["author"])
+    )
     envelope = Envelope(
         bytes.fromhex(vector["body"]),
         {kid: bytes.fromhex(w) for kid, w in vector["wraps"].items()},
@@ -85,6 +109,40 @@ def test_envelope_vector_opens_with_the_project_code(vector):
         assert plain.hex() == vector["plaintext"]
 
 
+@pytest.mark.parametrize("change", VECTORS["envelopes_must_not_open"], ids=lambda c: c["name"])
+def test_changed_envelope_fields_are_refused_by_the_spec_and_the_project_code(change):
+    vector = next(
+        v
+        for v in ALL_ENVELOPES
+        if v["name"] == change["based_on"] and v["version"] == change["based_on_version"]
+    )
+    body = bytes.fromhex(change["body"])
+    version = body[0]
+    ad = associated_data(
+        version, change["purpose"], change["author"], change["case_id"], change["entry_id"]
+    )
+    assert ad.hex() == change["associated_data"]
+    data_key = bytes.fromhex(vector["data_key"])
+    if change["refused_by"] == "aead":
+        with pytest.raises(NaclCryptoError):
+            open_body(body, ad, data_key)
+    else:
+        # Version 1 does not bind the author: libsodium opens it; the author rule refuses it.
+        assert change["refused_by"] == "author rule"
+        assert open_body(body, ad, data_key).hex() == vector["plaintext"]
+        assert AUTHOR_OF_PURPOSE[change["purpose"]] != change["author"]
+    wraps = {kid: bytes.fromhex(w) for kid, w in vector["wraps"].items()}
+    secret = bytes.fromhex(vector["recipient_secret_keys"][0])
+    fields = (change["case_id"], change["entry_id"], change["purpose"], change["author"])
+    with pytest.raises(Refused):
+        open_entry(body, wraps, secret, *fields)
+    context = Context(
+        change["case_id"], change["entry_id"], Purpose(change["purpose"]), Author(change["author"])
+    )
+    with pytest.raises(DecryptionError):
+        open_envelope(Envelope(body, wraps), context, PrivateKey(secret))
+
+
 def test_statement_vector_verifies_by_the_spec_and_the_project_code():
     statement = VECTORS["statement"]["bytes"].encode("ascii")
     signature = bytes.fromhex(VECTORS["statement"]["signature"])
@@ -92,7 +150,7 @@ def test_statement_vector_verifies_by_the_spec_and_the_project_code():
     assert bindings.crypto_sign_open(signature + statement, verify_key) == statement
     public = bytes.fromhex(VECTORS["keys"]["partner_public_key"])
     rebuilt = KeyStatement(
-        "mekong-workers", key_id(public), public, KeyStatus.ACTIVE, date(2026, 11, 25)
+        "mekong-workers", project_keys.key_id(public), public, KeyStatus.ACTIVE, date(2026, 11, 25)
     )
     assert rebuilt.to_bytes() == statement
     verify_statement(rebuilt, signature, parse_verify_key(VECTORS["keys"]["admin_verify_key_text"]))
@@ -100,62 +158,95 @@ def test_statement_vector_verifies_by_the_spec_and_the_project_code():
 
 def test_receipt_vector_follows_the_spec():
     receipt = VECTORS["receipt"]
-    canonical = receipt["typed"].replace(" ", "").encode("ascii")
-    salt = bytes.fromhex(receipt["salt"])
-    master = bindings.crypto_pwhash_alg(
-        32, canonical, salt, 2, 67108864, bindings.crypto_pwhash_ALG_ARGON2ID13
-    )
-    lookup = bindings.crypto_generichash_blake2b_salt_personal(b"lookup-id", key=master)
-    seed = bindings.crypto_generichash_blake2b_salt_personal(b"case-key", key=master)
-    public, secret = bindings.crypto_box_seed_keypair(seed)
+    canonical = canonical_receipt(receipt["typed"])
+    assert canonical == receipt["canonical"]
+    lookup, public, secret = receipt_keys(canonical, bytes.fromhex(receipt["salt"]))
     assert lookup.hex() == receipt["lookup_id"]
     assert public.hex() == receipt["case_public_key"]
     assert secret.hex() == receipt["case_secret_key"]
-    derived = derive_case_keys(receipt["typed"], salt)
+    derived = derive_case_keys(receipt["typed"], bytes.fromhex(receipt["salt"]))
     assert derived.lookup_id.hex() == receipt["lookup_id"]
     assert bytes(derived.public_key).hex() == receipt["case_public_key"]
 
 
+@pytest.mark.parametrize(
+    "typed", VECTORS["receipt"]["typed_in_other_scripts"], ids=lambda t: t["script"]
+)
+def test_a_receipt_in_another_script_gives_the_same_lookup_id(typed):
+    receipt = VECTORS["receipt"]
+    assert " ".join(f"U+{ord(c):04X}" for c in typed["typed"]) == typed["code_points"]
+    assert not typed["typed"].isascii()
+    assert canonical_receipt(typed["typed"]) == receipt["canonical"]
+    assert parse_receipt(typed["typed"]) == receipt["canonical"]
+    derived = derive_case_keys(typed["typed"], bytes.fromhex(receipt["salt"]))
+    assert derived.lookup_id.hex() == receipt["lookup_id"]
+
+
+def test_the_receipt_character_classes_are_the_documented_ones():
+    assert {ord(c) for c in project_receipts.WHITE_SPACE} == WHITE_SPACE
+    assert {ord(c) for c in project_receipts.ZERO_WIDTH} == ZERO_WIDTH
+    listed = (
+        "U+0009..U+000D,\n   U+0020, U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, "
+        "U+202F, U+205F, U+3000."
+    )
+    assert listed in FORMAT
+    for code in ZERO_WIDTH:
+        assert f"U+{code:04X}" in FORMAT
+
+
 def test_key_file_vector_follows_the_spec(tmp_path):
     vector = VECTORS["key_file"]
-    document = vector["file"]
-    password = unicodedata.normalize("NFC", vector["passphrase"]).encode()
-    key = bindings.crypto_pwhash_alg(
-        32,
-        password,
-        base64.b64decode(document["salt"]),
-        document["opslimit"],
-        document["memlimit"],
-        bindings.crypto_pwhash_ALG_ARGON2ID13,
-    )
-    secret = SecretBox(key).decrypt(
-        base64.b64decode(document["ciphertext"]), base64.b64decode(document["nonce"])
-    )
+    secret = open_key_file(vector["file"], vector["passphrase"])
     assert secret.hex() == VECTORS["keys"]["partner_secret_key"]
     path = tmp_path / "partner.key"
-    path.write_text(json.dumps(document))
+    path.write_text(json.dumps(vector["file"]))
     assert bytes(read_partner_key(path, vector["passphrase"])).hex() == secret.hex()
 
 
+def test_a_key_file_opens_with_its_passphrase_in_either_normal_form(tmp_path):
+    vector = VECTORS["key_file_nfc"]
+    composed, decomposed = vector["passphrase_composed"], vector["passphrase_decomposed"]
+    assert composed != decomposed
+    assert unicodedata.normalize("NFC", decomposed) == composed
+    assert unicodedata.normalize("NFD", composed) == decomposed
+    secret = open_key_file(vector["file"], composed)
+    assert secret.hex() == VECTORS["keys"]["partner_secret_key"]
+    # The trap the document names: the decomposed bytes, not normalised, derive another key.
+    with pytest.raises(NaclCryptoError):
+        open_key_file(vector["file"], decomposed, normalise=False)
+    path = tmp_path / "partner.key"
+    path.write_text(json.dumps(vector["file"]))
+    for typed in (composed, decomposed):
+        assert bytes(read_partner_key(path, typed)).hex() == secret.hex()
+
+
 def test_format_document_quotes_the_vectors():
+    v2, v1 = VECTORS["envelopes"][0], VECTORS["envelopes_v1"][0]
     quoted = [
         VECTORS["keys"]["partner_public_key"],
         VECTORS["keys"]["partner_public_key_text"],
         VECTORS["keys"]["partner_key_id"],
         VECTORS["keys"]["admin_verify_key_text"],
-        VECTORS["envelopes"][0]["associated_data"],
-        VECTORS["envelopes"][0]["data_key"],
+        v2["associated_data"],
+        v2["data_key"],
+        v1["associated_data"],
         VECTORS["statement"]["signature"],
         VECTORS["receipt"]["typed"],
+        VECTORS["receipt"]["canonical"],
         VECTORS["receipt"]["salt"],
         VECTORS["receipt"]["lookup_id"],
         VECTORS["receipt"]["case_public_key"],
         VECTORS["key_file"]["passphrase"],
+        VECTORS["key_file_nfc"]["passphrase_composed"],
     ]
     for value in quoted:
         assert value in FORMAT, f"docs/FORMAT.md does not quote {value}"
+    for typed in VECTORS["receipt"]["typed_in_other_scripts"]:
+        digits = "".join(c for c in typed["typed"] if unicodedata.category(c) == "Nd")
+        shown = " ".join(digits[i : i + 4] for i in range(0, 16, 4))
+        assert f"| {typed['script']} |" in FORMAT and f"`{shown}`" in FORMAT
     indented_statement = "".join(
         "    " + line + "\n" for line in VECTORS["statement"]["bytes"].splitlines()
     )
     assert indented_statement in FORMAT
-    assert f"is {len(bytes.fromhex(VECTORS['envelopes'][0]['body']))} bytes" in FORMAT
+    assert f"is {len(bytes.fromhex(v2['body']))} bytes" in " ".join(FORMAT.split())

@@ -1,12 +1,16 @@
-"""Write vectors.json once, from fixed inputs. Kept so that anyone can see how they were made.
+"""Write vectors.json from fixed inputs. Kept so that anyone can see how they were made.
 
 Run from the project root: `python tests/vectors/make_vectors.py`. Envelopes and key files contain
 random nonces and ephemeral keys, so a new run gives different bytes; the committed file is the
 reference, and tests/test_vectors.py checks it and docs/FORMAT.md against each other.
+
+`envelopes_v1` is copied from the committed file as it is: this code writes version 2 only, and
+those envelopes, made by the version-1 code, are the proof that old bodies still open.
 """
 
 import json
 import tempfile
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -14,18 +18,33 @@ from nacl import bindings
 from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
-from crypto.envelope import Context, Purpose, seal, unwrap_data_key
-from crypto.keyfile import write_partner_key
+from crypto.envelope import FORMAT_VERSION, Author, Context, Purpose, seal, unwrap_data_key
+from crypto.keyfile import KdfParams, write_partner_key
 from crypto.keys import key_id, partner_key_text, verify_key_text
-from crypto.receipts import derive_case_keys
+from crypto.receipts import derive_case_keys, parse_receipt
 from crypto.statements import KeyStatement, KeyStatus, sign_statement
 
+OUT = Path(__file__).with_name("vectors.json")
 PARTNER_SECRET = bytes(range(1, 33))
 SECOND_SECRET = bytes(range(33, 65))
 ADMIN_SEED = bytes(range(65, 97))
 RECEIPT = "4921 0387 5516 2048"
 RECEIPT_SALT = bytes(range(16))
 PASSPHRASE = "correct horse battery staple"
+NFC_PASSPHRASE = "Tiếng Việt có dấu nhé"
+"""Vietnamese: most letters with marks have a composed form and a decomposed (NFD) one."""
+INTERACTIVE = KdfParams(opslimit=2, memlimit=67108864)
+"""The NFC vector's file is written with a lighter setting; the file records it."""
+
+# The receipt as a worker of each script may type it, each with another separator.
+SCRIPTS = [
+    ("Thai", 0x0E50, " "),  # U+0020 SPACE
+    ("Burmese", 0x1040, "\u00a0"),  # NO-BREAK SPACE (White_Space)
+    ("Arabic-Indic", 0x0660, "\u2010"),  # HYPHEN (Pd)
+    ("Extended Arabic-Indic", 0x06F0, "\u3000"),  # IDEOGRAPHIC SPACE (White_Space)
+    ("Devanagari", 0x0966, "\u200b"),  # ZERO WIDTH SPACE (listed zero-width)
+    ("Full-width", 0xFF10, "\uff0d"),  # FULLWIDTH HYPHEN-MINUS (Pd)
+]
 
 
 def envelope_vector(name, plaintext, context, secrets):
@@ -34,11 +53,13 @@ def envelope_vector(name, plaintext, context, secrets):
     data_key = unwrap_data_key(envelope, keys[0])
     return {
         "name": name,
+        "version": FORMAT_VERSION,
         "recipient_secret_keys": [s.hex() for s in secrets],
         "recipient_key_ids": [key_id(bytes(k.public_key)) for k in keys],
         "case_id": context.case_id,
         "entry_id": context.entry_id,
         "purpose": context.purpose.value,
+        "author": context.writer.value,
         "associated_data": context.associated_data().hex(),
         "plaintext": plaintext.hex(),
         "padded_plaintext": bindings.sodium_pad(plaintext, 256).hex(),
@@ -48,7 +69,87 @@ def envelope_vector(name, plaintext, context, secrets):
     }
 
 
+def must_not_open(vector, v1_vector):
+    """Stored fields changed around a vector, which a reader must refuse.
+
+    `refused_by` says how: "aead" (decryption fails), or "author rule" (a version-1 body opens
+    under libsodium, since its author is not bound, and the purpose's author refuses it)."""
+    body = bytes.fromhex(vector["body"])
+    same = {k: vector[k] for k in ("case_id", "entry_id", "purpose", "author")}
+    v1_same = {k: v1_vector[k] for k in ("case_id", "entry_id", "purpose", "author")}
+    cases = [
+        (vector, "author relabelled", body, {**same, "author": "caseworker"}, 2, "aead"),
+        (vector, "version byte set to 1", bytes([1]) + body[1:], same, 1, "aead"),
+        (vector, "moved to another case", body, {**same, "case_id": "7KQ2M9XD4H1B"}, 2, "aead"),
+        (
+            vector,
+            "moved to another entry",
+            body,
+            {**same, "entry_id": "0123456789ABCDEFGHJM"},
+            2,
+            "aead",
+        ),
+        (vector, "purpose relabelled", body, {**same, "purpose": "follow-up"}, 2, "aead"),
+        (
+            v1_vector,
+            "version 1, author relabelled",
+            bytes.fromhex(v1_vector["body"]),
+            {**v1_same, "author": "caseworker"},
+            1,
+            "author rule",
+        ),
+    ]
+    out = []
+    for based_on, name, changed_body, fields, version, refused_by in cases:
+        context = Context(
+            fields["case_id"],
+            fields["entry_id"],
+            Purpose(fields["purpose"]),
+            Author(fields["author"]),
+        )
+        out.append(
+            {
+                "name": name,
+                "based_on": based_on["name"],
+                "based_on_version": based_on["version"],
+                **fields,
+                "body": changed_body.hex(),
+                "associated_data": context.associated_data(version).hex(),
+                "refused_by": refused_by,
+            }
+        )
+    return out
+
+
+def receipt_vectors():
+    canonical = parse_receipt(RECEIPT)
+    typed = []
+    for script, zero, separator in SCRIPTS:
+        digits = "".join(chr(zero + int(d)) for d in canonical)
+        text = separator.join(digits[i : i + 4] for i in range(0, 16, 4))
+        assert parse_receipt(text) == canonical
+        typed.append(
+            {
+                "script": script,
+                "typed": text,
+                "code_points": " ".join(f"U+{ord(c):04X}" for c in text),
+            }
+        )
+    return typed
+
+
+def key_file(key, passphrase, params=None):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "partner.key"
+        if params is None:
+            write_partner_key(path, key, passphrase)
+        else:
+            write_partner_key(path, key, passphrase, params)
+        return json.loads(path.read_text())
+
+
 def main():
+    previous = json.loads(OUT.read_text())
     partner = PrivateKey(PARTNER_SECRET)
     admin = SigningKey(ADMIN_SEED)
     statement = KeyStatement(
@@ -59,10 +160,21 @@ def main():
         day=date(2026, 11, 25),
     )
     case_keys = derive_case_keys(RECEIPT, RECEIPT_SALT)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "partner.key"
-        write_partner_key(path, partner, PASSPHRASE)
-        key_file = json.loads(path.read_text())
+    envelopes = [
+        envelope_vector(
+            "one recipient",
+            b"Passports held by the agency since March.",
+            Context("7KQ2M9XD4H1A", "0123456789ABCDEFGHJK", Purpose.REPORT, Author.WORKER),
+            [PARTNER_SECRET],
+        ),
+        envelope_vector(
+            "two recipients, empty body",
+            b"",
+            Context("7KQ2M9XD4H1A", "ZYXWVTSRQPNMKJHGFEDC", Purpose.REPLY, Author.CASEWORKER),
+            [PARTNER_SECRET, SECOND_SECRET],
+        ),
+    ]
+    decomposed = unicodedata.normalize("NFD", NFC_PASSPHRASE)
     vectors = {
         "keys": {
             "partner_secret_key": PARTNER_SECRET.hex(),
@@ -72,35 +184,31 @@ def main():
             "admin_seed": ADMIN_SEED.hex(),
             "admin_verify_key_text": verify_key_text(admin.verify_key),
         },
-        "envelopes": [
-            envelope_vector(
-                "one recipient",
-                b"Passports held by the agency since March.",
-                Context("7KQ2M9XD4H1A", "0123456789ABCDEFGHJK", Purpose.REPORT),
-                [PARTNER_SECRET],
-            ),
-            envelope_vector(
-                "two recipients, empty body",
-                b"",
-                Context("7KQ2M9XD4H1A", "ZYXWVTSRQPNMKJHGFEDC", Purpose.REPLY),
-                [PARTNER_SECRET, SECOND_SECRET],
-            ),
-        ],
+        "envelopes": envelopes,
+        "envelopes_must_not_open": must_not_open(envelopes[0], previous["envelopes_v1"][0]),
+        "envelopes_v1": previous["envelopes_v1"],
         "statement": {
             "bytes": statement.to_bytes().decode("ascii"),
             "signature": sign_statement(statement, admin).hex(),
         },
         "receipt": {
             "typed": RECEIPT,
+            "canonical": parse_receipt(RECEIPT),
             "salt": RECEIPT_SALT.hex(),
             "lookup_id": case_keys.lookup_id.hex(),
             "case_secret_key": bytes(case_keys.private_key).hex(),
             "case_public_key": bytes(case_keys.public_key).hex(),
+            "typed_in_other_scripts": receipt_vectors(),
         },
-        "key_file": {"passphrase": PASSPHRASE, "file": key_file},
+        "key_file": {"passphrase": PASSPHRASE, "file": key_file(partner, PASSPHRASE)},
+        "key_file_nfc": {
+            "passphrase_composed": NFC_PASSPHRASE,
+            "passphrase_decomposed": decomposed,
+            "written_with": "passphrase_decomposed",
+            "file": key_file(partner, decomposed, INTERACTIVE),
+        },
     }
-    out = Path(__file__).with_name("vectors.json")
-    out.write_text(json.dumps(vectors, indent=2, ensure_ascii=False) + "\n")
+    OUT.write_text(json.dumps(vectors, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
