@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp.test_utils import TestServer
+from casework import ServedApp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import admin, credentials
 from bot.cli import main
 from bot.database import open_database
-from bot.server import make_app, runner_options
+from bot.server import make_app
 from crypto.envelope import Context, Envelope, Purpose, open_envelope, seal
 from crypto.ids import new_case_id, new_entry_id
 from crypto.keyfile import KdfParams, write_partner_key
@@ -131,8 +131,8 @@ def _subprocess(argv: list[str], env: dict[str, str], cwd: Path) -> Ran:
 @contextlib.asynccontextmanager
 async def api_server(sessions: Sessions) -> AsyncIterator[str]:
     """The HTTP server of `grievance serve` (health check and case API); yields its URL."""
-    server = TestServer(make_app(sessions=sessions), host="127.0.0.1")
-    await server.start_server(**runner_options())
+    server = ServedApp(make_app(sessions=sessions), host="127.0.0.1")
+    await server.start_server()
     try:
         yield f"http://127.0.0.1:{server.port}"
     finally:

@@ -63,16 +63,16 @@ def test_issue_list_revoke(env, capsys):
     assert "shown again" in out
 
     issued = run_json(capsys, "admin", "credential", "issue", "mekong-workers")
-    assert set(issued) == {"id", "partner", "label", "token"}
+    assert set(issued) == {"id", "partner", "label", "role", "token"}
     assert issued["partner"] == "mekong-workers" and issued["label"] == ""
     assert issued["token"] != token
 
     listed = run_json(capsys, "admin", "credential", "list")["credentials"]
     today = days.today().isoformat()
     assert listed == [
-        {"id": 1, "partner": "mekong-workers", "label": "caseworker laptop 1",
+        {"id": 1, "partner": "mekong-workers", "label": "caseworker laptop 1", "role": "triage",
          "created_day": today, "revoked_day": None},
-        {"id": issued["id"], "partner": "mekong-workers", "label": "",
+        {"id": issued["id"], "partner": "mekong-workers", "label": "", "role": "triage",
          "created_day": today, "revoked_day": None},
     ]  # fmt: skip
     status, out, _ = run(capsys, "admin", "credential", "list")

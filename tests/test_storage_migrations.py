@@ -52,7 +52,7 @@ async def _schema_differences(url: str) -> list[Any]:
 async def test_migrations_bring_an_empty_database_to_head(database_url: str) -> None:
     assert await current_revision(database_url) is None
     await upgrade_to_head(database_url)
-    assert await current_revision(database_url) == head_revision() == "0002"
+    assert await current_revision(database_url) == head_revision() == "0003"
 
 
 async def test_alembic_command_line_path_opens_its_own_engine(database_url: str) -> None:
