@@ -441,7 +441,8 @@ async def test_limits_and_malformed_requests_get_json_errors(session_factory):
                 yield b" " * 65536
 
         json_type = {"Content-Type": "application/json"}
-        async with client.post(path, data=chunks(), headers={**own(world), **json_type}) as response:
+        headers = {**own(world), **json_type}
+        async with client.post(path, data=chunks(), headers=headers) as response:
             assert response.status == 413
             assert "larger than" in (await response.json())["error"]
 
