@@ -256,6 +256,19 @@ async def add_follow_up(
         await cases.add_entry(session, case, entry)
 
 
+async def add_follow_up_file(
+    sessions: Sessions, partner_key: PublicKey, case_id: str, header: AttachmentHeader, data: bytes
+) -> None:
+    """What /status does when the worker sends a file as a follow-up."""
+    async with sessions() as session, session.begin():
+        (partner,) = await partners.list_partners(session)
+        case = await cases.get_case(session, partner.id, case_id)
+        entry = sealed_entry(
+            case_id, Purpose.ATTACHMENT, encode_attachment(header, data), [partner_key]
+        )
+        await cases.add_entry(session, case, entry)
+
+
 async def stored_entries(sessions: Sessions, case_id: str) -> list[Any]:
     """The entries of a case as the database holds them (wraps loaded)."""
     async with sessions() as session:

@@ -14,6 +14,7 @@ from desk_world import (
     SLUG,
     DeskWorld,
     add_follow_up,
+    add_follow_up_file,
     desk_world,
     kid,
     open_stored,
@@ -365,3 +366,76 @@ async def test_rewrap_moves_what_the_keys_given_open_and_names_what_is_left(worl
         for entry in await stored_entries(world.sessions, case.id):
             assert {w.key_id for w in entry.wraps} == {kid(third_key)}
             open_stored(case.id, entry, third_key)
+
+
+async def test_the_list_flags_what_the_worker_added_until_a_caseworker_opens_it(world):
+    """Follow-ups (and files sent as follow-ups) nobody at the partner has opened flag their case
+    and sort it with the new ones; listing and exporting leave the flag, showing the case clears
+    it, and the next follow-up raises it again."""
+    key = world.partner_key.public_key
+    sessions = world.sessions
+    made = {
+        "urgent": await store_report(
+            sessions, key, "Locked fire exits", danger=True, status=CaseStatus.INVESTIGATING
+        ),
+        "quiet": await store_report(sessions, key, "Old news", status=CaseStatus.ACKNOWLEDGED),
+        "followed up": await store_report(
+            sessions, key, "Wages missing", status=CaseStatus.REMEDIATION
+        ),
+        "file sent": await store_report(
+            sessions, key, "Overtime unpaid", status=CaseStatus.ACKNOWLEDGED, files=FILES[:1]
+        ),
+        "new": await store_report(sessions, key, "The canteen food made us sick"),
+    }
+    ids = {name: sealed.id for name, sealed in made.items()}
+    await add_follow_up(sessions, key, ids["followed up"], "SENTINEL-FOLLOW-UP it got worse", "en")
+    photo = AttachmentHeader("photo", "image/jpeg", ".jpg", "follow_up")
+    await add_follow_up_file(sessions, key, ids["file sent"], photo, PHOTO)
+
+    async def listed() -> dict[str, dict]:
+        ran = await world.desk("cases", "--json", key=world.key_file)
+        assert ran.status == 0, ran.err
+        return {c["id"]: c for c in json.loads(ran.out)["cases"]}
+
+    for _ in range(2):  # listing twice: listing marks nothing seen
+        cases_ = await listed()
+        order = list(cases_)
+        assert order[0] == ids["urgent"]
+        assert order[1] == ids["new"]  # then the new ones and the unread, by status
+        assert set(order[2:4]) == {ids["followed up"], ids["file sent"]}
+        assert order[4] == ids["quiet"]
+        unread = {name: cases_[ids[name]]["unread_follow_ups"] for name in ids}
+        # The report of a new case and the report's own photo are not follow-ups.
+        assert unread == {"urgent": 0, "quiet": 0, "followed up": 1, "file sent": 1, "new": 0}
+    exported = await world.desk("export", "--format", "json", key=world.key_file)
+    assert exported.status == 0, exported.err
+    text = await world.desk("cases", key=world.key_file)
+    lines = {line.split()[0]: line for line in text.out.splitlines() if line[:1].isalnum()}
+    assert "+1 unread" in lines[ids["followed up"]] and "+1 unread" in lines[ids["file sent"]]
+    assert "+1 unread" not in lines[ids["quiet"]] and "unread" not in lines[ids["new"]]
+    assert "5 cases: 1 urgent, 1 new, 2 with follow-ups nobody has opened." in text.out
+
+    shown = await world.desk("show", ids["followed up"], key=world.key_file)
+    assert shown.status == 0, shown.err
+    follow_up = next(line for line in shown.out.splitlines() if "SENTINEL-FOLLOW-UP" in line)
+    assert "NEW follow-up" in follow_up
+    shown_file = await world.desk("show", ids["file sent"], "--json", key=world.key_file)
+    thread = json.loads(shown_file.out)["thread"]
+    assert [(item["step"], item["seen"]) for item in thread] == [
+        ("evidence", False),  # as it was before this showing: nobody had opened the case
+        ("follow_up", False),
+    ]
+
+    cases_ = await listed()
+    order = list(cases_)
+    assert order[:2] == [ids["urgent"], ids["new"]]
+    # Opened: back among the rest, by status (acknowledged before remediation).
+    assert set(order[2:4]) == {ids["quiet"], ids["file sent"]} and order[4] == ids["followed up"]
+    assert [cases_[ids[n]]["unread_follow_ups"] for n in ("followed up", "file sent")] == [0, 0]
+    again = await world.desk("show", ids["followed up"], key=world.key_file)
+    assert "NEW" not in again.out
+
+    await add_follow_up(sessions, key, ids["quiet"], "One more thing", "en")
+    cases_ = await listed()
+    assert list(cases_)[1:3] == [ids["new"], ids["quiet"]]
+    assert cases_[ids["quiet"]]["unread_follow_ups"] == 1
