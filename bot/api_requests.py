@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any, Final, Literal, TypeVar
 
@@ -195,11 +195,12 @@ def parse_body(raw: bytes, model: type[M]) -> M:
     return _validated(model, data)
 
 
-def parse_query(query: Mapping[str, str], keys: list[str], model: type[M]) -> M:
-    """The query parameters read as `model`; each may be given once (`keys` lists every one)."""
-    if len(set(keys)) != len(keys):
+def parse_query(pairs: Sequence[tuple[str, str]], model: type[M]) -> M:
+    """The query parameters (every name and value, in order) read as `model`; each once."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
         raise RequestRefused("A query parameter is given more than once; give each once.")
-    return _validated(model, dict(query), "query parameter(s)")
+    return _validated(model, data, "query parameter(s)")
 
 
 def _validated(model: type[M], data: dict[str, Any], what: str = "field(s)") -> M:

@@ -223,7 +223,7 @@ async def get_partner(call: Call) -> web.Response:
 async def list_cases(call: Call) -> web.Response:
     """A page of the partner's cases, most recently changed first, attachments without bodies."""
     caller, session = call.caller, call.session
-    query = parse_query(call.request.query, list(call.request.query.keys()), CaseQuery)
+    query = parse_query(list(call.request.query.items()), CaseQuery)
     status, since, limit, offset = query.status, query.changed_since, query.limit, query.offset
     partner_id = caller.partner.id
     page = await cases.list_cases(session, partner_id, status, since, limit, offset)
@@ -385,9 +385,8 @@ async def mark_seen(call: Call) -> web.Response:
     body = await _body(call.request, SeenMark)
     case = await _case(call, with_entries=False)
     known = await cases.entry_ids_of(session, case)
-    strangers = [entry_id for entry_id in body.entries if entry_id not in known]
-    if strangers:
-        raise bad_request(f"Entry {strangers[0]} is not an entry of this case; nothing was marked.")
+    if not set(body.entries) <= known:
+        raise bad_request("Not every entry named is an entry of this case; nothing was marked.")
     await cases.mark_seen(session, case, body.entries)
     unseen = await cases.count_unseen(session, case)
     await session.commit()
