@@ -439,3 +439,42 @@ async def test_the_list_flags_what_the_worker_added_until_a_caseworker_opens_it(
     cases_ = await listed()
     assert list(cases_)[1:3] == [ids["new"], ids["quiet"]]
     assert cases_[ids["quiet"]]["unread_follow_ups"] == 1
+
+
+async def test_a_rewrap_cut_short_completes_when_run_again(world, tmp_path, monkeypatch):
+    """The connection drops mid-run, once after the server stored a re-wrap (the desk never
+    heard) and once before: running `rewrap` again finishes the job, nothing is lost, and the
+    server, which never replaces a wrap, refuses nothing the second run sends."""
+    key = world.partner_key.public_key
+    made = [await store_report(world.sessions, key, f"case {n}", files=FILES) for n in range(3)]
+    new_key = new_partner_key()
+    async with world.sessions() as session, session.begin():
+        await admin.rotate_key(session, world.signer, SLUG, new_key.public_key)
+    new_file = write_key_file(tmp_path / "new.key", new_key)
+    real = desk.client.CaseClient.replace_wraps
+    calls = {"n": 0}
+
+    async def flaky(self, entry_id, add, remove):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            await real(self, entry_id, add, remove)  # stored; the answer is lost
+            raise DeskError("cannot reach the server: the connection was closed")
+        if calls["n"] == 5:
+            raise DeskError("cannot reach the server: the connection was closed")
+        return await real(self, entry_id, add, remove)
+
+    monkeypatch.setattr(desk.client.CaseClient, "replace_wraps", flaky)
+    cut = await world.desk("rewrap", key=[world.key_file, new_file])
+    assert cut.status == 1 and "connection was closed" in cut.err
+    monkeypatch.setattr(desk.client.CaseClient, "replace_wraps", real)
+    done = await world.desk("rewrap", "--json", key=[world.key_file, new_file])
+    assert done.status == 0, done.err
+    assert json.loads(done.out)["missing_keys"] == {} and json.loads(done.out)["damaged"] == 0
+    for case in made:
+        entries = await stored_entries(world.sessions, case.id)
+        assert len(entries) == 3
+        for entry in entries:
+            assert {w.key_id for w in entry.wraps} == {kid(new_key)}
+            open_stored(case.id, entry, new_key)
+    again = await world.desk("rewrap", "--json", key=[world.key_file, new_file])
+    assert json.loads(again.out)["rewrapped"] == 0 and again.status == 0
