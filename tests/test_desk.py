@@ -26,6 +26,7 @@ from desk_world import (
 
 import desk.client
 from bot import admin, credentials
+from crypto.envelope import Envelope, unwrap_data_key, wrap_data_key
 from crypto.errors import DecryptionError
 from crypto.keys import new_partner_key
 from crypto.payloads import AttachmentHeader, decode_message
@@ -478,3 +479,32 @@ async def test_a_rewrap_cut_short_completes_when_run_again(world, tmp_path, monk
             open_stored(case.id, entry, new_key)
     again = await world.desk("rewrap", "--json", key=[world.key_file, new_file])
     assert json.loads(again.out)["rewrapped"] == 0 and again.status == 0
+
+
+async def test_two_desks_rewrapping_at_once_both_finish(world, tmp_path, monkeypatch):
+    """Another desk re-wraps an entry between this desk's listing and its request: the server
+    refuses to replace that wrap (409), and this desk reads the entry again and moves on."""
+    key = world.partner_key.public_key
+    made = await store_report(world.sessions, key, "one case", files=FILES)
+    new_key = new_partner_key()
+    async with world.sessions() as session, session.begin():
+        await admin.rotate_key(session, world.signer, SLUG, new_key.public_key)
+    new_file = write_key_file(tmp_path / "new.key", new_key)
+    real = desk.client.CaseClient.replace_wraps
+    raced: list[str] = []
+
+    async def racing(self, entry_id, add, remove):
+        if not raced:  # the other desk, a moment earlier, with its own sealing of the data key
+            raced.append(entry_id)
+            (sealed,) = add.values()
+            data_key = unwrap_data_key(Envelope(b"", {kid(new_key): sealed}), new_key)
+            await real(self, entry_id, wrap_data_key(data_key, [new_key.public_key]), remove)
+        return await real(self, entry_id, add, remove)
+
+    monkeypatch.setattr(desk.client.CaseClient, "replace_wraps", racing)
+    ran = await world.desk("rewrap", "--json", key=[world.key_file, new_file])
+    assert ran.status == 0, ran.err
+    assert raced and json.loads(ran.out)["rewrapped"] == 2  # the third was the other desk's
+    for entry in await stored_entries(world.sessions, made.id):
+        assert {w.key_id for w in entry.wraps} == {kid(new_key)}
+        open_stored(made.id, entry, new_key)
