@@ -8,6 +8,7 @@ one): no answer may contain it, nor the credential that sent it.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from casework import (
     snapshot,
 )
 
+from bot import logs
 from bot.case_api import MAX_REQUEST_BYTES
 from crypto.envelope import Purpose
 from crypto.keys import new_partner_key
@@ -318,6 +320,8 @@ async def _raw_exchange(host: str, port: int, request: bytes) -> bytes:
 async def test_malformed_http_gets_a_short_json_error_that_echoes_nothing(session_factory):
     world = await make_world(session_factory, photo=False)
     token = world.tokens["own"]
+    written = io.StringIO()
+    logs.configure("DEBUG", stream=written)
     async with api_client(session_factory) as client:
         host, port = client.host, client.port
         before = await snapshot(session_factory)
@@ -346,7 +350,11 @@ async def test_malformed_http_gets_a_short_json_error_that_echoes_nothing(sessio
             if problems:
                 failures.append(f"{kind}: {'; '.join(problems)} ({answer[:300]!r})")
         assert await snapshot(session_factory) == before
+    logs.configure("WARNING", stream=io.StringIO())
     assert failures == []
+    # What the server logged of it: the exception's type, never the request's bytes.
+    assert "Error handling request" in written.getvalue()
+    assert token not in written.getvalue() and ECHO not in written.getvalue()
 
 
 async def test_no_answer_names_the_server_software(session_factory):
