@@ -3,37 +3,46 @@
 It hands out and takes ciphertext only: the desk decrypts on the caseworker's laptop and seals
 its replies and notes there. Every request carries a caseworker credential; every query is scoped
 to that credential's partner, and another partner's case or entry gets exactly the answer a
-missing one gets. Changes of status and purges are audited under the credential's id, never with
-content. Nothing here logs a case id, a token or a body.
+missing one gets. Changes of status, new entries, re-wraps and purges are audited under the
+credential's id, with case and entry ids and the day, never with content. A credential's role
+decides whether it may purge. Nothing here logs a case id, a token or a body.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import functools
-import json
 import logging
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from aiohttp import web
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.api_requests import (
+    CASE_ID,
+    ENTRY_ID,
+    CaseQuery,
+    NewEntry,
+    RequestRefused,
+    Rewrap,
+    SeenMark,
+    StatusChange,
+    parse_body,
+    parse_query,
+)
 from bot.credentials import audit_name
-from crypto.envelope import FORMAT_VERSION, NONCE_BYTES, SEALED_KEY_BYTES, TAG_BYTES
 from crypto.keys import PARTNER_KEY_PREFIX, key_id
 from crypto.tokens import looks_like_token, token_hash
 from storage import audit, cases, credentials, partners
-from storage.errors import NotFound, StorageError
+from storage.errors import AlreadyExists, NotFound, StorageError
 from storage.models import (
     Case,
     CaseEntry,
-    CaseStatus,
+    CredentialRole,
     EntryAuthor,
     EntryPurpose,
     KeyStatus,
@@ -46,15 +55,7 @@ API_PREFIX: Final = "/api/v1"
 MAX_REQUEST_BYTES: Final = 1024 * 1024
 """Largest request body: a reply or a note is a few kilobytes of ciphertext."""
 READ_CHUNK_BYTES: Final = 64 * 1024
-MIN_BODY_BYTES: Final = 1 + NONCE_BYTES + TAG_BYTES
-"""The smallest envelope body (docs/FORMAT.md): version byte, nonce, tag."""
-DEFAULT_LIMIT: Final = cases.DEFAULT_PAGE_SIZE
-MAX_LIMIT: Final = cases.MAX_PAGE_SIZE
-
-CASE_ID: Final = re.compile(r"[0-9A-HJKMNP-TV-Z]{12}")
-ENTRY_ID: Final = re.compile(r"[0-9A-HJKMNP-TV-Z]{20}")
-KEY_ID: Final = re.compile(r"[0-9a-f]{32}")
-DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+JSON_TYPE: Final = "application/json"
 
 SESSIONS: Final = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 
@@ -64,7 +65,12 @@ ENTRY_NOT_FOUND: Final = "No such entry."
 NO_CREDENTIAL: Final = "A caseworker credential is required: send 'Authorization: Bearer <token>'."
 BAD_CREDENTIAL: Final = "This credential is not valid: it is unknown or has been revoked."
 TOO_LARGE: Final = f"The request body is larger than {MAX_REQUEST_BYTES} bytes."
-NOT_JSON: Final = "The request body is not valid JSON: send one JSON object (UTF-8)."
+NOT_JSON_TYPE: Final = "Send the request body as application/json."
+CANNOT_PURGE: Final = (
+    "This credential cannot purge cases: purging needs a 'lead' credential from the administrators."
+)
+ENTRY_TAKEN: Final = "An entry with this id exists; draw a new id and seal again."
+REWRAPPED_MEANWHILE: Final = "The entry was re-wrapped meanwhile; fetch it again and retry."
 ROUTER_ERRORS: Final = {
     404: "There is no such path in the case API.",
     405: "This method is not allowed on this path.",
@@ -91,6 +97,7 @@ class Caller:
 
     credential_id: int
     partner: Partner
+    role: CredentialRole
 
     @property
     def actor(self) -> str:
@@ -136,6 +143,7 @@ def make_api(sessions: async_sessionmaker[AsyncSession]) -> web.Application:
     routes.add_delete("/cases/{case_id}", _authenticated(purge_case))
     routes.add_put("/cases/{case_id}/status", _authenticated(set_status))
     routes.add_post("/cases/{case_id}/entries", _authenticated(add_entry))
+    routes.add_post("/cases/{case_id}/seen", _authenticated(mark_seen))
     routes.add_put("/entries/{entry_id}/wraps", _authenticated(replace_wraps))
     return api
 
@@ -159,6 +167,8 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
     except ApiError as exc:
         response = error(exc.status, exc.message)
+    except RequestRefused as exc:
+        response = error(400, str(exc))
     except web.HTTPException as exc:
         # The router's own answers (no such route, method not allowed), as JSON too.
         response = error(exc.status, ROUTER_ERRORS.get(exc.status, exc.reason))
@@ -187,7 +197,7 @@ async def _authenticate(session: AsyncSession, request: web.Request) -> Caller:
     credential = await credentials.find_active_credential(session, token_hash(token))
     if credential is None:
         raise ApiError(401, BAD_CREDENTIAL)
-    return Caller(credential.id, credential.partner)
+    return Caller(credential.id, credential.partner, credential.role)
 
 
 # --- the endpoints -------------------------------------------------------------------------
@@ -213,20 +223,21 @@ async def get_partner(call: Call) -> web.Response:
 async def list_cases(call: Call) -> web.Response:
     """A page of the partner's cases, most recently changed first, attachments without bodies."""
     caller, session = call.caller, call.session
-    query = call.request.query
-    status = _status(query["status"]) if "status" in query else None
-    since = query.get("changed_since")
-    changed_since = _day(since, "changed_since") if since is not None else None
-    limit = _whole(query.get("limit"), "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
-    offset = _whole(query.get("offset"), "offset", 0, minimum=0)
-    page = await cases.list_cases(session, caller.partner.id, status, changed_since, limit, offset)
+    query = parse_query(list(call.request.query.items()), CaseQuery)
+    status, since, limit, offset = query.status, query.changed_since, query.limit, query.offset
+    partner_id = caller.partner.id
+    page = await cases.list_cases(session, partner_id, status, since, limit, offset)
     more = len(page) == limit and bool(
-        await cases.list_cases(session, caller.partner.id, status, changed_since, 1, offset + limit)
+        await cases.list_cases(session, partner_id, status, since, 1, offset + limit)
     )
-    entries = await cases.list_entries(session, caller.partner.id, [case.id for case in page])
+    entries = await cases.list_entries(session, partner_id, [case.id for case in page])
     keys = _partner_key_ids(caller.partner)
     listed = [
-        {**_summary(case), "entries": [_listed_entry(e, keys) for e in entries[case.id]]}
+        {
+            **_summary(case),
+            "unseen_entries": _unseen(entries[case.id]),
+            "entries": [_listed_entry(e, keys) for e in entries[case.id]],
+        }
         for case in page
     ]
     return web.json_response({"cases": listed, "next_offset": offset + limit if more else None})
@@ -237,17 +248,20 @@ async def get_case(call: Call) -> web.Response:
     case = await _case(call, with_entries=True)
     keys = _partner_key_ids(call.caller.partner)
     return web.json_response(
-        {**_summary(case), "entries": [_entry(entry, keys) for entry in case.entries]}
+        {
+            **_summary(case),
+            "unseen_entries": _unseen(case.entries),
+            "entries": [_entry(entry, keys) for entry in case.entries],
+        }
     )
 
 
 async def set_status(call: Call) -> web.Response:
     """Move the case to a new status; audited under the credential, with the case id only."""
     caller, session = call.caller, call.session
-    body = await _json_object(call.request, required={"status"}, allowed={"status"})
-    status = _status(body["status"])
+    body = await _body(call.request, StatusChange)
     case = await _case(call, with_entries=False)
-    await cases.set_status(session, case, status)
+    await cases.set_status(session, case, body.status)
     await audit.record(session, caller.actor, "case.status", case.id)
     await session.commit()
     return web.json_response(_summary(case))
@@ -260,17 +274,8 @@ async def add_entry(call: Call) -> web.Response:
     else (never the worker). A reply is sealed to the active key and to the worker's case key.
     """
     caller, session = call.caller, call.session
-    fields = {"id", "purpose", "body", "wraps"}
-    body = await _json_object(call.request, required=fields, allowed=fields)
-    entry_id = body["id"]
-    if not isinstance(entry_id, str) or not ENTRY_ID.fullmatch(entry_id):
-        raise bad_request("'id' must be 20 characters of Crockford's base32 (upper case).")
-    purposes = {EntryPurpose.REPLY.value, EntryPurpose.NOTE.value}
-    if body["purpose"] not in purposes:
-        raise bad_request("'purpose' must be 'reply' or 'note'.")
-    purpose = EntryPurpose(body["purpose"])
-    sealed_body = _envelope_body(body["body"])
-    wraps = _wraps(body["wraps"], "wraps")
+    body = await _body(call.request, NewEntry)
+    purpose, wraps = EntryPurpose(body.purpose), body.wraps
     case = await _case(call, with_entries=False)
     active = await _active_key_id(session, caller.partner)
     worker = key_id(case.worker_public_key)
@@ -291,32 +296,30 @@ async def add_entry(call: Call) -> web.Response:
             f"Wrap for key {extra[0]} refused: new entries are sealed to the partner's active key"
             + (" and the worker's case key only." if purpose == EntryPurpose.REPLY else " only.")
         )
-    if await cases.entry_exists(session, entry_id):
-        raise ApiError(409, "An entry with this id exists; draw a new id and seal again.")
-    new = cases.NewEntry(entry_id, purpose, EntryAuthor.CASEWORKER, sealed_body, wraps)
+    if await cases.entry_exists(session, body.id):
+        raise ApiError(409, ENTRY_TAKEN)
+    new = cases.NewEntry(body.id, purpose, EntryAuthor.CASEWORKER, body.body, wraps)
     try:
         stored = await cases.add_entry(session, case, new)
+        await audit.record(session, caller.actor, f"entry.{purpose.value}", _subject(stored))
         await session.commit()
     except IntegrityError as exc:
         # The same id stored a moment ago by a simultaneous request.
-        raise ApiError(409, "An entry with this id exists; draw a new id and seal again.") from exc
+        raise ApiError(409, ENTRY_TAKEN) from exc
     return web.json_response(_entry(stored, _partner_key_ids(caller.partner)), status=201)
 
 
 async def replace_wraps(call: Call) -> web.Response:
-    """Re-wrap after a key rotation: add the active key's wrap, drop retired or revoked ones.
+    """Re-wrap after a key rotation: add the active key's wrap where missing, drop old keys' wraps.
 
-    The body is never touched. An entry always keeps a wrap for the partner's active key, so a
-    re-wrap can never lock the partner out of its own case.
+    The server cannot tell a good sealed key from random bytes, so it never removes or replaces a
+    wrap for the active key (or the worker's): it only adds one where the entry has none, and
+    removes only wraps of the partner's retired or revoked keys. The entry always keeps a wrap for
+    the active key. Sending the very wrap already stored is a harmless repeat; any other wrap for
+    a key the entry has is refused (409). Every change is audited; the body is never touched.
     """
     caller, session = call.caller, call.session
-    body = await _json_object(call.request, required={"add", "remove"}, allowed={"add", "remove"})
-    add = _wraps(body["add"], "add")
-    remove = body["remove"]
-    if not isinstance(remove, list) or not all(
-        isinstance(k, str) and KEY_ID.fullmatch(k) for k in remove
-    ):
-        raise bad_request("'remove' must be a list of key ids (32 lower-case hex digits).")
+    body = await _body(call.request, Rewrap)
     entry_id = call.request.match_info["entry_id"]
     if not ENTRY_ID.fullmatch(entry_id):
         raise ApiError(404, ENTRY_NOT_FOUND)
@@ -328,35 +331,77 @@ async def replace_wraps(call: Call) -> web.Response:
     old = {k.key_id for k in caller.partner.keys if k.status != KeyStatus.ACTIVE}
     addable = {active}
     if entry.purpose == EntryPurpose.REPLY:
-        # The worker's wrap of a reply may be renewed, never added to anything else.
+        # A reply whose worker's wrap is missing may get it back; it is never replaced.
         addable.add(key_id(entry.case.worker_public_key))
-    refused = sorted(set(add) - addable)
+    refused = sorted(set(body.add) - addable)
     if refused:
         raise bad_request(
             f"Wrap for key {refused[0]} refused: wraps are added only for the partner's active "
             f"key {active}" + (" or the worker's case key." if len(addable) > 1 else ".")
         )
-    kept_keys = sorted(set(remove) - old)
+    kept_keys = sorted(set(body.remove) - old)
     if kept_keys:
         raise bad_request(
             f"Key {kept_keys[0]} is not a retired or revoked key of this partner; only the wraps "
             "of those can be removed."
         )
-    kept = ({w.key_id for w in entry.wraps} - set(remove)) | set(add)
-    if active not in kept:
+    stored = {w.key_id: w.sealed_key for w in entry.wraps}
+    clashing = sorted(k for k, sealed in body.add.items() if stored.get(k, sealed) != sealed)
+    if clashing:
+        raise ApiError(
+            409,
+            f"The entry already has a wrap for key {clashing[0]}; a wrap is never replaced, "
+            "only added where missing.",
+        )
+    add = {k: sealed for k, sealed in body.add.items() if k not in stored}
+    remove = sorted(set(body.remove) & set(stored))
+    if active not in (set(stored) - set(remove)) | set(add):
         raise bad_request(
             f"The entry must keep a wrap for the partner's active key {active}: add it."
         )
-    updated = await cases.replace_wraps(session, caller.partner.id, entry_id, remove, add)
-    await session.commit()
+    if add or remove:
+        try:
+            updated = await cases.replace_wraps(session, caller.partner.id, entry_id, remove, add)
+            await audit.record(session, caller.actor, "entry.rewrap", _subject(updated))
+            await session.commit()
+        except (AlreadyExists, IntegrityError) as exc:
+            # A simultaneous re-wrap added the same key's wrap a moment ago.
+            raise ApiError(409, REWRAPPED_MEANWHILE) from exc
+    else:
+        updated = entry  # nothing to change: a repeat of a re-wrap already done
     keys = _partner_key_ids(caller.partner)
     # Attachments come back without their body (the desk has it): a re-wrap moves only wraps.
     return web.json_response(_entry(updated, keys, attachment_body=False))
 
 
+async def mark_seen(call: Call) -> web.Response:
+    """Mark the worker's entries the caseworker has opened as seen by the partner.
+
+    Explicit, never a side effect of reading: listing or exporting the queue leaves the marks as
+    they are, and only what the desk actually showed is marked. Entries of another case are
+    refused whole. Not audited: it records no change to a case, and the mark carries no day.
+    """
+    session = call.session
+    body = await _body(call.request, SeenMark)
+    case = await _case(call, with_entries=False)
+    known = await cases.entry_ids_of(session, case)
+    if not set(body.entries) <= known:
+        raise bad_request("Not every entry named is an entry of this case; nothing was marked.")
+    await cases.mark_seen(session, case, body.entries)
+    unseen = await cases.count_unseen(session, case)
+    await session.commit()
+    return web.json_response({"id": case.id, "unseen_entries": unseen})
+
+
 async def purge_case(call: Call) -> web.Response:
-    """Delete the case, its entries and wraps for good; audited with the case id only."""
+    """Delete the case, its entries and wraps for good; audited with the case id only.
+
+    Only a `lead` credential may: the role is checked before the case is looked up, so a
+    `triage` credential learns nothing about which cases exist.
+    """
     caller, session = call.caller, call.session
+    if caller.role != CredentialRole.LEAD:
+        raise ApiError(403, CANNOT_PURGE)
     case = await _case(call, with_entries=False)
     case_id = case.id
     await cases.purge_case(session, case)
@@ -410,94 +455,18 @@ async def _read_body(request: web.Request) -> bytes:
         chunks.append(chunk)
 
 
-async def _json_object(
-    request: web.Request, required: set[str], allowed: set[str]
-) -> dict[str, Any]:
-    raw = await _read_body(request)
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise bad_request(NOT_JSON) from exc
-    if not isinstance(data, dict):
-        raise bad_request(NOT_JSON)
-    missing = sorted(required - set(data))
-    if missing:
-        raise bad_request(f"Missing field(s): {', '.join(repr(m) for m in missing)}.")
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise bad_request(f"Unknown field(s): {', '.join(repr(u) for u in unknown)}.")
-    return data
+M = TypeVar("M", bound=BaseModel)
 
 
-def _status(value: object) -> CaseStatus:
-    if isinstance(value, str):
-        try:
-            return CaseStatus(value)
-        except ValueError:
-            pass
-    names = ", ".join(status.value for status in CaseStatus)
-    raise bad_request(f"Unknown status; use one of: {names}.")
-
-
-def _day(value: str, name: str) -> date:
-    try:
-        if DAY.fullmatch(value):
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise bad_request(f"'{name}' must be a day written YYYY-MM-DD.")
-
-
-def _whole(
-    value: str | None, name: str, default: int, *, minimum: int, maximum: int | None = None
-) -> int:
-    if value is None:
-        return default
-    if not (value.isascii() and value.isdigit()):
-        raise bad_request(f"'{name}' must be a whole number.")
-    number = int(value)
-    if number < minimum or (maximum is not None and number > maximum):
-        upper = f" and at most {maximum}" if maximum is not None else ""
-        raise bad_request(f"'{name}' must be at least {minimum}{upper}.")
-    return number
+async def _body(request: web.Request, model: type[M]) -> M:
+    """The request's JSON body read as `model` (bot.api_requests declares each shape)."""
+    if request.content_type != JSON_TYPE:
+        raise ApiError(415, NOT_JSON_TYPE)
+    return parse_body(await _read_body(request), model)
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
-
-
-def _unb64(value: object, what: str) -> bytes:
-    if isinstance(value, str):
-        try:
-            return base64.b64decode(value.encode("ascii"), validate=True)
-        except (UnicodeEncodeError, binascii.Error):
-            pass
-    raise bad_request(f"{what} must be standard base64 (with padding).")
-
-
-def _envelope_body(value: object) -> bytes:
-    body = _unb64(value, "'body'")
-    if len(body) < MIN_BODY_BYTES or body[0] != FORMAT_VERSION:
-        raise bad_request(
-            f"'body' is not an envelope body (docs/FORMAT.md, version {FORMAT_VERSION})."
-        )
-    return body
-
-
-def _wraps(value: object, name: str) -> dict[str, bytes]:
-    if not isinstance(value, dict):
-        raise bad_request(f"'{name}' must be an object: key id -> sealed data key (base64).")
-    wraps: dict[str, bytes] = {}
-    for kid, sealed in value.items():
-        if not KEY_ID.fullmatch(kid):
-            raise bad_request(f"'{name}': key ids are 32 lower-case hexadecimal digits.")
-        wraps[kid] = _unb64(sealed, f"'{name}': the wrap for key {kid}")
-        if len(wraps[kid]) != SEALED_KEY_BYTES:
-            raise bad_request(
-                f"'{name}': the wrap for key {kid} is not a sealed data key "
-                f"({SEALED_KEY_BYTES} bytes)."
-            )
-    return wraps
 
 
 def _summary(case: Case) -> dict[str, Any]:
@@ -508,6 +477,16 @@ def _summary(case: Case) -> dict[str, Any]:
         "updated_day": case.updated_day.isoformat(),
         "worker_public_key": _b64(case.worker_public_key),
     }
+
+
+def _unseen(entries: Any) -> int:
+    """How many of the worker's entries the partner has not opened yet."""
+    return sum(1 for e in entries if e.author == EntryAuthor.WORKER and not e.seen_by_partner)
+
+
+def _subject(entry: CaseEntry) -> str:
+    """How the audit log names an entry: its case and its id, nothing of its content."""
+    return f"{entry.case_id}/{entry.id}"
 
 
 def _shown_wraps(wraps: Mapping[str, bytes], keys: set[str]) -> dict[str, str]:
@@ -526,6 +505,7 @@ def _entry(entry: CaseEntry, keys: set[str], *, attachment_body: bool = True) ->
         "size": len(entry.body),
         "body": None if hidden else _b64(entry.body),
         "wraps": _shown_wraps({w.key_id: w.sealed_key for w in entry.wraps}, keys),
+        "seen": entry.seen_by_partner,
     }
 
 
@@ -539,4 +519,5 @@ def _listed_entry(entry: cases.ListedEntry, keys: set[str]) -> dict[str, Any]:
         "size": entry.size,
         "body": None if entry.body is None else _b64(entry.body),
         "wraps": _shown_wraps(entry.wraps, keys),
+        "seen": entry.seen_by_partner,
     }

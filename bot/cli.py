@@ -152,6 +152,13 @@ def build_parser() -> Parser:
         default="",
         help="which laptop or caseworker it is for, e.g. 'office laptop 2' (shown in lists)",
     )
+    issue.add_argument(
+        "--role",
+        choices=credentials.ROLES,
+        default=credentials.DEFAULT_ROLE,
+        help="triage (default): read, set status, reply, note, re-wrap; "
+        "lead: all that, and purge cases for good",
+    )
     _json_flag(issue)
     issue.set_defaults(run=run_credential_issue)
     credential_list = credential_commands.add_parser("list", help="all credentials, revoked too")
@@ -388,15 +395,19 @@ def _credential_id(text: str) -> int:
 
 
 def run_credential_issue(args: argparse.Namespace) -> int:
-    """grievance admin credential issue PARTNER [--label TEXT]."""
+    """grievance admin credential issue PARTNER [--label TEXT] [--role triage|lead]."""
     result = _run_in_session(
-        Config.from_env(), lambda session: credentials.issue(session, args.partner, args.label)
+        Config.from_env(),
+        lambda session: credentials.issue(session, args.partner, args.label, args.role),
     )
     if args.json:
         _print_json(result)
     else:
         label = f" ({result['label']})" if result["label"] else ""
-        print(f"Credential #{result['id']} for partner '{result['partner']}'{label} issued.")
+        print(
+            f"Credential #{result['id']} ({result['role']}) for partner "
+            f"'{result['partner']}'{label} issued."
+        )
         print("Give this token to the caseworker now; it is not stored and is never shown again:")
         print(result["token"])
     return 0
@@ -413,7 +424,10 @@ def run_credential_list(args: argparse.Namespace) -> int:
         for item in listed:
             state = f"revoked {item['revoked_day']}" if item["revoked_day"] else "active"
             label = f"  {item['label']}" if item["label"] else ""
-            print(f"#{item['id']}  {item['partner']}  issued {item['created_day']}  {state}{label}")
+            print(
+                f"#{item['id']}  {item['partner']}  {item['role']:<6}  "
+                f"issued {item['created_day']}  {state}{label}"
+            )
     return 0
 
 

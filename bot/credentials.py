@@ -1,6 +1,7 @@
 """What the administrators do with caseworker credentials: issue, list, revoke.
 
-A credential opens one partner's queue through the case API. Its token is printed once, at issue,
+A credential opens one partner's queue through the case API, with a role: `triage` by default,
+or `lead`, the only one that can purge a case. Its token is printed once, at issue,
 and only its hash is stored, so a database dump opens nothing. Issue and revoke are audited
 (actor ``admin``, the partner and credential id, the day).
 """
@@ -16,9 +17,12 @@ from bot.errors import UserError
 from crypto.tokens import new_token, token_hash
 from storage import audit, credentials, partners
 from storage.errors import NotFound
-from storage.models import NAME_MAX_LENGTH, CaseworkerCredential
+from storage.models import NAME_MAX_LENGTH, CaseworkerCredential, CredentialRole
 
 LABEL_MAX_LENGTH: Final = NAME_MAX_LENGTH
+ROLES: Final = tuple(role.value for role in CredentialRole)
+DEFAULT_ROLE: Final = CredentialRole.TRIAGE.value
+"""The safer role: everything a caseworker does daily, but never purging a case."""
 
 
 def audit_name(credential_id: int) -> str:
@@ -36,18 +40,37 @@ def check_label(label: str) -> str:
     return cleaned
 
 
-async def issue(session: AsyncSession, slug: str, label: str = "") -> dict[str, Any]:
+def check_role(role: str) -> CredentialRole:
+    """`triage` (read, status, reply, note, re-wrap, mark seen) or `lead` (also purge)."""
+    try:
+        return CredentialRole(role)
+    except ValueError:
+        raise UserError(f"'{role}' is not a role; use one of: {', '.join(ROLES)}") from None
+
+
+async def issue(
+    session: AsyncSession, slug: str, label: str = "", role: str = DEFAULT_ROLE
+) -> dict[str, Any]:
     """A new credential for partner `slug`; the result holds the token, which is not kept."""
     check_slug(slug, "partner")
     cleaned = check_label(label)
+    chosen = check_role(role)
     try:
         partner = await partners.get_partner(session, slug)
     except NotFound as exc:
         raise UserError(f"no partner named '{slug}'") from exc
     token = new_token()
-    credential = await credentials.add_credential(session, partner, cleaned, token_hash(token))
+    credential = await credentials.add_credential(
+        session, partner, cleaned, token_hash(token), chosen
+    )
     await audit.record(session, ACTOR, "credential.issue", f"{slug} {audit_name(credential.id)}")
-    return {"id": credential.id, "partner": slug, "label": cleaned, "token": token}
+    return {
+        "id": credential.id,
+        "partner": slug,
+        "label": cleaned,
+        "role": chosen.value,
+        "token": token,
+    }
 
 
 async def list_all(session: AsyncSession) -> list[dict[str, Any]]:
@@ -79,6 +102,7 @@ def _describe(credential: CaseworkerCredential) -> dict[str, Any]:
         "id": credential.id,
         "partner": credential.partner.slug,
         "label": credential.label,
+        "role": credential.role.value,
         "created_day": credential.created_day.isoformat(),
         "revoked_day": (
             credential.revoked_day.isoformat() if credential.revoked_day is not None else None

@@ -24,7 +24,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.config import Config
 from bot.database import open_database
 from bot.retention import run_daily as run_retention
-from bot.server import WEBHOOK_PATH, make_app, runner_options
+from bot.server import WEBHOOK_PATH, make_app, make_runner
 from bot.telegram_adapter import TelegramAdapter, set_commands
 from bot.tolerant_bot import TolerantBot
 from handlers.engine import Engine
@@ -93,7 +93,7 @@ async def running_bot(
             if webhook
             else make_app(sessions=sessions)
         )
-        runner = web.AppRunner(app, **runner_options())
+        runner = make_runner(app)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()

@@ -1,4 +1,5 @@
-"""What the desk commands do, without their printing: list, show, status, reply, note, rewrap.
+"""What the desk commands do, without their printing: list, show, mark seen, status, reply, note,
+rewrap.
 
 Each function takes an open `CaseClient` and, where content is involved, the caseworker's
 `Keyring`. Decryption of whole pages runs in a worker thread while the next page downloads, so a
@@ -23,7 +24,16 @@ from crypto.keys import PublicKey, key_id, parse_partner_key, parse_verify_key
 from crypto.payloads import encode_message
 from crypto.statements import KeyStatement, KeyStatus, verify_statement
 from desk.cases import CaseView, Keyring, open_case, open_cases, sort_for_triage
-from desk.client import Case, CaseClient, DeskError, Entry, Partner, PartnerKey, parse_case_id
+from desk.client import (
+    Case,
+    CaseClient,
+    Conflict,
+    DeskError,
+    Entry,
+    Partner,
+    PartnerKey,
+    parse_case_id,
+)
 
 REPLY_MAX_CHARS: Final = 3500
 """The worker reads a reply in one Telegram message (4096 characters, with an intro line)."""
@@ -190,6 +200,17 @@ async def show_case(
     return await asyncio.to_thread(open_case, case, keyring, keep_files=keep_files)
 
 
+async def mark_seen(client: CaseClient, view: CaseView) -> int | None:
+    """Tell the server the caseworker has now seen what `view` opened of the worker's entries.
+
+    Called once the case is on the screen, never by listing or exporting; an entry that did not
+    open stays unseen for a colleague holding the right key. None if there was nothing to mark.
+    """
+    if not view.opened_unseen:
+        return None
+    return await client.mark_seen(view.id, view.opened_unseen)
+
+
 # Writing --------------------------------------------------------------------------------------
 
 
@@ -294,27 +315,34 @@ async def rewrap_all(
             f"none of the keys you opened is a retired or revoked key of partner '{partner.slug}'"
         )
     result = RewrapResult(partner.slug, active_id, sorted(held_old))
-    jobs: list[_Job] = []
+    jobs: dict[str, _Job] = {}
     touched: set[str] = set()
     async for page in client.pages():
         for case in page:
             for entry in case.entries:
-                old_here = tuple(sorted(k for k in entry.wraps if k in old_ids))
-                if not old_here:
-                    continue
-                if active_id in entry.wraps:
-                    jobs.append(_Job(case.id, entry, old_here, needs_wrap=False))
-                elif not set(old_here) & held_old:
-                    result.missing.update(old_here)
-                    continue
-                else:
-                    jobs.append(_Job(case.id, entry, old_here, needs_wrap=True))
-                touched.add(case.id)
+                # By entry id: a case changed during the listing may come on two pages.
+                job = _job(case.id, entry, active_id, old_ids, held_old, result)
+                if job is not None and entry.id not in jobs:
+                    jobs[entry.id] = job
+                    touched.add(case.id)
     result.cases = len(touched)
-    jobs = await _with_bodies(client, jobs)
+    todo = await _with_bodies(client, list(jobs.values()))
     slots = asyncio.Semaphore(PARALLEL_REQUESTS)
 
     async def run(job: _Job) -> None:
+        try:
+            await attempt(job)
+        except Conflict:
+            # Re-wrapped meanwhile (another desk, or a run cut short): the server never replaces
+            # a wrap, so read the entry again and finish what is left.
+            async with slots:
+                case = await client.case(job.case_id)
+            fresh = next((e for e in case.entries if e.id == job.entry.id), None)
+            again = fresh and _job(job.case_id, fresh, active_id, old_ids, held_old, result)
+            if again:
+                await attempt(again)
+
+    async def attempt(job: _Job) -> None:
         add: dict[str, bytes] = {}
         if job.needs_wrap:
             try:
@@ -329,8 +357,28 @@ async def rewrap_all(
         else:
             result.cleaned += 1
 
-    await _all(run(job) for job in jobs)
+    await _all(run(job) for job in todo)
     return result
+
+
+def _job(
+    case_id: str,
+    entry: Entry,
+    active_id: str,
+    old_ids: set[str],
+    held_old: set[str],
+    result: RewrapResult,
+) -> _Job | None:
+    """What re-wrapping `entry` takes: a new wrap and/or removing old ones, or nothing."""
+    old_here = tuple(sorted(k for k in entry.wraps if k in old_ids))
+    if not old_here:
+        return None
+    if active_id in entry.wraps:
+        return _Job(case_id, entry, old_here, needs_wrap=False)
+    if not set(old_here) & held_old:
+        result.missing.update(old_here)
+        return None
+    return _Job(case_id, entry, old_here, needs_wrap=True)
 
 
 async def _with_bodies(client: CaseClient, jobs: list[_Job]) -> list[_Job]:

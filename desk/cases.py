@@ -141,6 +141,8 @@ class Message:
     author: str
     text: str
     language: Language | None
+    seen: bool = True
+    """False for a worker's entry no caseworker had opened before this view was made."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ class Attachment:
     size: int
     """Bytes of the file once opened; in a list, of the sealed envelope."""
     data: bytes | None = field(default=None, repr=False)
+    seen: bool = True
 
     def file_name(self, case_id: str) -> str:
         """A name that says which case and entry it is, and nothing the worker chose."""
@@ -175,6 +178,7 @@ class Unreadable:
     purpose: str
     author: str
     reason: str
+    seen: bool = True
 
 
 ThreadItem = Message | Attachment | Unreadable
@@ -191,6 +195,16 @@ class CaseView:
     report: Report | None
     report_problem: str | None
     thread: tuple[ThreadItem, ...]
+    unseen_follow_ups: int = 0
+    """Follow-ups and files the worker added after the report that no caseworker has opened."""
+    opened_unseen: tuple[str, ...] = ()
+    """Ids of the worker's entries, unseen until now, that this view opened: what to mark seen
+    once the caseworker has been shown them (an entry that did not open is not among them)."""
+
+    @property
+    def needs_reading(self) -> bool:
+        """New, or the worker added something nobody has opened: read before the rest."""
+        return self.status == "new" or self.unseen_follow_ups > 0
 
     @property
     def danger(self) -> bool:
@@ -219,11 +233,19 @@ class CaseView:
         return missing + sum(isinstance(item, Unreadable) for item in self.thread)
 
 
-def triage_key(view: CaseView) -> tuple[int, int, str, str, str]:
-    """Urgent first, then by where the case stands (new first), then the latest change first."""
+def triage_key(view: CaseView) -> tuple[int, int, int, str, str, str]:
+    """Urgent first; then new cases and cases where the worker added something unread; then the
+    rest. Within each, by where the case stands (new first), then the latest change first."""
     rank = STATUSES.index(view.status) if view.status in STATUSES else len(STATUSES)
     updated, created = _descending(view.updated_day), _descending(view.created_day)
-    return (0 if view.urgent else 1, rank, updated, created, view.id)
+    return (
+        0 if view.urgent else 1,
+        0 if view.needs_reading else 1,
+        rank,
+        updated,
+        created,
+        view.id,
+    )
 
 
 def sort_for_triage(views: Iterable[CaseView]) -> list[CaseView]:
@@ -243,19 +265,25 @@ def open_case(
     problem: str | None = "the case has no report entry"
     items: list[ThreadItem] = []
     listed: Mapping[str, tuple[str, str]] = {}
+    opened: set[str] = set()
     for entry in sorted(case.entries, key=lambda e: e.seq):
         if entry.purpose == Purpose.REPORT.value and report is None:
             try:
                 report = _report(entry, keyring.open(case.id, entry))
                 listed = report.attachments
                 problem = None
+                opened.add(entry.id)
             except _UNREADABLE as exc:
                 problem = _why(exc)
             continue
         if entry.purpose == Purpose.ATTACHMENT.value and entry.body is None:
             items.append(_listed_file(entry, listed))
         elif thread:
-            items.append(_item(case.id, entry, keyring, keep_files))
+            item = _item(case.id, entry, keyring, keep_files)
+            items.append(item)
+            if not isinstance(item, Unreadable):
+                opened.add(entry.id)
+    unseen = [e for e in case.entries if e.author == "worker" and not e.seen]
     return CaseView(
         id=case.id,
         status=case.status,
@@ -264,6 +292,11 @@ def open_case(
         report=report,
         report_problem=problem,
         thread=tuple(items),
+        # What the worker added after the report: the report and the files it lists do not count.
+        unseen_follow_ups=sum(
+            1 for e in unseen if e.purpose != Purpose.REPORT.value and e.id not in listed
+        ),
+        opened_unseen=tuple(e.id for e in unseen if e.id in opened),
     )
 
 
@@ -291,6 +324,7 @@ def _listed_file(entry: Entry, listed: Mapping[str, tuple[str, str]]) -> Attachm
         None,
         "",
         entry.size,
+        seen=entry.seen,
     )
 
 
@@ -315,6 +349,7 @@ def _item(case_id: str, entry: Entry, keyring: Keyring, keep_files: bool) -> Thr
                 suffix or ".bin",
                 len(data),
                 data if keep_files else None,
+                seen=entry.seen,
             )
         text = decode_message(plaintext)
         return Message(
@@ -325,10 +360,17 @@ def _item(case_id: str, entry: Entry, keyring: Keyring, keep_files: bool) -> Thr
             entry.author,
             text,
             _message_language(plaintext),
+            seen=entry.seen,
         )
     except _UNREADABLE as exc:
         return Unreadable(
-            entry.id, entry.seq, entry.created_day, entry.purpose, entry.author, _why(exc)
+            entry.id,
+            entry.seq,
+            entry.created_day,
+            entry.purpose,
+            entry.author,
+            _why(exc),
+            seen=entry.seen,
         )
 
 

@@ -59,7 +59,9 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     as_json.add_argument("--json", action="store_true", help="print JSON")
 
     cases = commands.add_parser(
-        "cases", parents=[server, keys, as_json], help="the queue, decrypted: urgent and new first"
+        "cases",
+        parents=[server, keys, as_json],
+        help="the queue, decrypted: urgent first, then new cases and unread follow-ups",
     )
     cases.add_argument("--status", choices=STATUSES, help="only cases with this status")
     cases.add_argument(
@@ -68,7 +70,9 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     cases.set_defaults(run=_guarded(run_cases))
 
     show = commands.add_parser(
-        "show", parents=[server, keys, as_json], help="one case, its whole thread decrypted"
+        "show",
+        parents=[server, keys, as_json],
+        help="one case, its whole thread decrypted; the worker's new entries are then marked seen",
     )
     show.add_argument("case", metavar="CASE", help="case id, e.g. 7KQ2M9XD4H1A")
     show.add_argument(
@@ -158,6 +162,12 @@ def run_show(args: argparse.Namespace) -> int:
         _print_json(render.case_json(view, saved))
     else:
         print(render.case_text(view, saved))
+    # Only now that the case is on the screen: the worker's new entries count as seen.
+    try:
+        _run(args, lambda client: actions.mark_seen(client, view))
+    except DeskError as exc:
+        print(f"{PROG}: error: the case was shown, but not marked as seen: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

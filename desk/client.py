@@ -46,6 +46,10 @@ class DeskError(Exception):
     """Something the caseworker can act on, said in one calm sentence."""
 
 
+class Conflict(DeskError):
+    """The server refused a change because the case or entry changed meanwhile (HTTP 409)."""
+
+
 def parse_case_id(text: str) -> str:
     """A case id as typed or read aloud: case-insensitive, dashes and spaces ignored.
 
@@ -98,6 +102,8 @@ class Entry:
     body: bytes | None
     """None for attachments in case lists: fetch the case to get them."""
     wraps: Mapping[str, bytes]
+    seen: bool = True
+    """Whether a caseworker of the partner has opened it (a worker's entry starts unseen)."""
 
     def envelope(self) -> Envelope:
         """The envelope to open; only for entries whose body was sent."""
@@ -116,6 +122,8 @@ class Case:
     updated_day: str
     worker_public_key: bytes
     entries: tuple[Entry, ...] = ()
+    unseen_entries: int = 0
+    """The worker's entries no caseworker of the partner has opened yet, as the server counts."""
 
 
 class CaseClient:
@@ -259,6 +267,14 @@ class CaseClient:
         )
         return _guard(_entry, data)
 
+    async def mark_seen(self, case_id: str, entry_ids: Sequence[str]) -> int:
+        """POST that the caseworker has opened these entries; the worker's entries left unseen."""
+        body = {"entries": list(entry_ids)}
+        data = await self._request(
+            "POST", f"{_case_path(case_id)}/seen", json_body=body, case_id=case_id
+        )
+        return _guard(_unseen_count, data)
+
     async def replace_wraps(
         self, entry_id: str, add: Mapping[str, bytes], remove: Sequence[str]
     ) -> Entry:
@@ -335,7 +351,9 @@ def _status_error(
         return DeskError(f"no entry {entry_id} in your partner's queue")
     if status == 404:
         return DeskError(f"the server at {server} has no case API at this address")
-    if status in {400, 409, 413} and message:
+    if status == 409:
+        return Conflict(f"the server refused the request: {message or 'it changed meanwhile'}")
+    if status in {400, 403, 413, 415} and message:
         return DeskError(f"the server refused the request: {message}")
     if status == 413:
         return DeskError("the server refused the request: it is too large")
@@ -414,7 +432,18 @@ def _case(data: Any) -> Case:
         updated_day=_match(_DAY, data["updated_day"]),
         worker_public_key=_unb64(data["worker_public_key"]),
         entries=tuple(_entry(item) for item in data.get("entries") or ()),
+        unseen_entries=_count(data.get("unseen_entries", 0)),
     )
+
+
+def _unseen_count(data: Any) -> int:
+    return _count(data["unseen_entries"])
+
+
+def _count(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _Malformed
+    return value
 
 
 def _entry(data: Any) -> Entry:
@@ -432,7 +461,14 @@ def _entry(data: Any) -> Entry:
         size=size,
         body=None if body is None else _unb64(body),
         wraps={_match(_KEY_ID, key): _unb64(sealed) for key, sealed in data["wraps"].items()},
+        seen=_flag(data.get("seen", True)),
     )
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Malformed
+    return value
 
 
 def _match(pattern: re.Pattern[str], value: Any) -> str:

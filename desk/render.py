@@ -65,14 +65,23 @@ def size_text(size: int) -> str:
 # Lists ----------------------------------------------------------------------------------------
 
 
+def unread_text(view: CaseView) -> str:
+    """The flag of a case whose worker added something nobody at the partner has opened."""
+    return f"+{view.unseen_follow_ups} unread" if view.unseen_follow_ups else ""
+
+
 def list_text(views: list[CaseView], status: str | None = None) -> str:
-    """`desk cases`: two lines a case, urgent and new first, then a count."""
+    """`desk cases`: two lines a case, urgent first, then new cases and cases with follow-ups
+    nobody has opened ("+2 unread"), then the rest; then a count."""
     if not views:
         return f"No cases with status '{status}'." if status else "No cases in your queue."
     out = []
+    flag_width = max(len(unread_text(view)) for view in views)
     for view in views:
         mark = "URGENT" if view.urgent else ("danger" if view.danger else "")
         head = f"{view.id}  {view.created_day}  {view.status:<13} {mark:<6}"
+        if flag_width:
+            head += f"  {unread_text(view):<{flag_width}}"
         if view.report is None:
             out.append(f"{head}  (cannot be opened: {view.report_problem})")
             continue
@@ -82,8 +91,10 @@ def list_text(views: list[CaseView], status: str | None = None) -> str:
         out.append("    " + clean(report.first_words() or "(no account given)"))
     urgent = sum(v.urgent for v in views)
     new = sum(v.status == "new" for v in views)
+    unread = sum(v.unseen_follow_ups > 0 for v in views)
     plural = "case" if len(views) == 1 else "cases"
-    out.append(f"\n{len(views)} {plural}: {urgent} urgent, {new} new.")
+    with_unread = f", {unread} with follow-ups nobody has opened" if unread else ""
+    out.append(f"\n{len(views)} {plural}: {urgent} urgent, {new} new{with_unread}.")
     unreadable = sum(v.report is None for v in views)
     if unreadable:
         out.append(
@@ -104,6 +115,7 @@ def summary_json(view: CaseView) -> dict[str, Any]:
         "worker_status": view.worker_status,
         "urgent": view.urgent,
         "danger": view.danger,
+        "unread_follow_ups": view.unseen_follow_ups,
         "workplace": report.workplace if report else None,
         "categories": list(report.categories) if report else [],
         "categories_text": report.categories_text if report else None,
@@ -142,7 +154,7 @@ def case_text(view: CaseView, saved: Mapping[str, Path] | None = None) -> str:
     out.append("")
     out.append("Thread, oldest first" if view.thread else "Nothing after the report yet.")
     for item in view.thread:
-        head = f"  #{item.seq}  {item.day}  {item.author:<10}  "
+        head = f"  #{item.seq}  {item.day}  {item.author:<10}  " + ("" if item.seen else "NEW ")
         if isinstance(item, Message):
             what = item.purpose
             if item.language is not None and item.author == "worker":
@@ -186,6 +198,7 @@ def _item_json(item: Message | Attachment | Unreadable, saved: Path | None) -> d
         "day": item.day,
         "purpose": item.purpose if not isinstance(item, Attachment) else "attachment",
         "author": item.author,
+        "seen": item.seen,
     }
     if isinstance(item, Message):
         language = item.language

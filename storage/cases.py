@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import LargeBinary, delete, func, inspect, null, select, type_coerce
+from sqlalchemy import LargeBinary, delete, func, inspect, null, select, type_coerce, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -48,6 +48,8 @@ def _build_entry(entry: NewEntry, seq: int, day: date) -> CaseEntry:
         # Day only: a finer time could de-anonymise the worker.
         created_day=day,
         body=entry.body,
+        # A caseworker has seen what they wrote; a worker's entry waits for the partner to open it.
+        seen_by_partner=entry.author == EntryAuthor.CASEWORKER,
         wraps=[Wrap(key_id=key_id, sealed_key=sealed) for key_id, sealed in entry.wraps.items()],
     )
 
@@ -162,6 +164,7 @@ class ListedEntry:
     size: int
     body: bytes | None  # None for attachments: they stay in the database until asked for
     wraps: dict[str, bytes]  # key_id -> sealed data key
+    seen_by_partner: bool
 
 
 async def list_entries(
@@ -201,12 +204,13 @@ async def list_entries(
             CaseEntry.created_day,
             func.length(CaseEntry.body),
             body_unless_attachment,
+            CaseEntry.seen_by_partner,
         )
         .join(Case, Case.id == CaseEntry.case_id)
         .where(*scope)
         .order_by(CaseEntry.case_id, CaseEntry.seq)
     )
-    for entry_id, case_id, seq, purpose, author, day, size, body in entry_rows:
+    for entry_id, case_id, seq, purpose, author, day, size, body, seen in entry_rows:
         listed[case_id].append(
             ListedEntry(
                 id=entry_id,
@@ -218,6 +222,7 @@ async def list_entries(
                 size=int(size or 0),
                 body=None if body is None else bytes(body),
                 wraps=wraps.get(entry_id, {}),
+                seen_by_partner=bool(seen),
             )
         )
     return listed
@@ -278,6 +283,46 @@ async def set_status(session: AsyncSession, case: Case, status: CaseStatus) -> C
     return case
 
 
+async def mark_seen(session: AsyncSession, case: Case, entry_ids: Sequence[str]) -> int:
+    """Mark the entries ``entry_ids`` of ``case`` as opened by the partner; return how many changed.
+
+    Ids that are not entries of this case are ignored here (the caller refuses them first). The
+    case's ``updated_day`` stays: opening a case changes nothing a sync or retention looks at.
+    """
+    if not entry_ids:
+        return 0
+    result = await session.execute(
+        update(CaseEntry)
+        .where(
+            CaseEntry.case_id == case.id,
+            CaseEntry.id.in_(list(entry_ids)),
+            CaseEntry.seen_by_partner.is_(False),
+        )
+        .values(seen_by_partner=True)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def entry_ids_of(session: AsyncSession, case: Case) -> set[str]:
+    """The ids of every entry of ``case`` (no bodies read)."""
+    return set(await session.scalars(select(CaseEntry.id).where(CaseEntry.case_id == case.id)))
+
+
+async def count_unseen(session: AsyncSession, case: Case) -> int:
+    """How many of the worker's entries in ``case`` the partner has not opened yet."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(CaseEntry)
+        .where(
+            CaseEntry.case_id == case.id,
+            CaseEntry.author == EntryAuthor.WORKER,
+            CaseEntry.seen_by_partner.is_(False),
+        )
+    )
+    return int(found or 0)
+
+
 async def replace_wraps(
     session: AsyncSession,
     partner_id: int,
@@ -285,11 +330,12 @@ async def replace_wraps(
     remove_key_ids: Sequence[str],
     add: Mapping[str, bytes],
 ) -> CaseEntry:
-    """Swap an entry's wraps after a key rotation: drop ``remove_key_ids``, add ``add``.
+    """Re-wrap after a key rotation: drop the wraps of ``remove_key_ids``, add those of ``add``.
 
-    Only the small sealed data keys change; the body is never re-encrypted. Scoped: an entry of
-    another partner's case raises NotFound, so one partner cannot strip another's access. A key id
-    both removed and added is replaced.
+    Only the small sealed data keys change; the body is never re-encrypted. A wrap is only ever
+    added where the entry has none for that key, never replaced: the server cannot tell a good
+    sealed key from random bytes, so replacing one could destroy the entry for everyone
+    (AlreadyExists, nothing changed). Scoped: an entry of another partner's case raises NotFound.
     """
     entry = await session.scalar(
         select(CaseEntry)
@@ -298,10 +344,12 @@ async def replace_wraps(
     )
     if entry is None:
         raise NotFound(f"entry {entry_id!r} not found")
-    replaced = set(remove_key_ids) | set(add)
-    entry.wraps = [wrap for wrap in entry.wraps if wrap.key_id not in replaced]
-    # Flush the removals before the inserts: a replaced key id reuses the same primary key.
-    await session.flush()
+    present = {wrap.key_id for wrap in entry.wraps}
+    taken = sorted(set(add) & present)
+    if taken:
+        raise AlreadyExists(f"entry {entry_id!r} already has a wrap for key {taken[0]}")
+    removed = set(remove_key_ids)
+    entry.wraps = [wrap for wrap in entry.wraps if wrap.key_id not in removed]
     entry.wraps.extend(Wrap(key_id=key_id, sealed_key=sealed) for key_id, sealed in add.items())
     await session.flush()
     return entry

@@ -8,13 +8,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import days
 from storage.errors import AlreadyExists, NotFound
-from storage.models import CaseworkerCredential, Partner
+from storage.models import CaseworkerCredential, CredentialRole, Partner
 
 
 async def add_credential(
-    session: AsyncSession, partner: Partner, label: str, token_hash: bytes
+    session: AsyncSession,
+    partner: Partner,
+    label: str,
+    token_hash: bytes,
+    role: CredentialRole = CredentialRole.TRIAGE,
 ) -> CaseworkerCredential:
     """Store a credential for ``partner`` by the hash of its token (the token itself never).
+
+    ``role`` says what it may do; the default, ``triage``, cannot purge.
 
     AlreadyExists if the hash is already stored (a reused token would blur which partner it
     reaches).
@@ -25,7 +31,11 @@ async def add_credential(
     if existing is not None:
         raise AlreadyExists("a credential with this token already exists")
     credential = CaseworkerCredential(
-        partner=partner, label=label, token_hash=token_hash, created_day=days.today()
+        partner=partner,
+        label=label,
+        token_hash=token_hash,
+        role=role,
+        created_day=days.today(),
     )
     session.add(credential)
     await session.flush()

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    Boolean,
     Date,
     Dialect,
     ForeignKey,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -84,6 +86,17 @@ class EntryPurpose(StrEnum):
     REPLY = "reply"
     NOTE = "note"
     ATTACHMENT = "attachment"
+
+
+class CredentialRole(StrEnum):
+    """What a caseworker credential may do in the case API.
+
+    ``triage`` reads, sets statuses, replies, writes notes, re-wraps and marks entries seen;
+    ``lead`` may also purge a case for good. Issued credentials are ``triage`` unless asked.
+    """
+
+    TRIAGE = "triage"
+    LEAD = "lead"
 
 
 class EntryAuthor(StrEnum):
@@ -262,6 +275,10 @@ class CaseEntry(Base):
     # Day only: a finer time could de-anonymise the worker.
     created_day: Mapped[date] = mapped_column(Date)
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    # Whether a caseworker of the partner has opened this entry: a flag, no day and no time (when a
+    # caseworker read a follow-up says nothing the worker needs kept). The caseworkers' own
+    # entries are seen from the start; a worker's stay unseen until the desk marks them.
+    seen_by_partner: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     case: Mapped[Case] = relationship(back_populates="entries", lazy="raise_on_sql")
     wraps: Mapped[list[Wrap]] = relationship(
@@ -300,6 +317,11 @@ class CaseworkerCredential(Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     label: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH), default="")
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(TOKEN_HASH_BYTES), unique=True)
+    role: Mapped[CredentialRole] = mapped_column(
+        EnumString(CredentialRole),
+        default=CredentialRole.TRIAGE,
+        server_default=CredentialRole.TRIAGE.value,
+    )
     # Day only: when a credential was issued or revoked needs no finer time.
     created_day: Mapped[date] = mapped_column(Date)
     revoked_day: Mapped[date | None] = mapped_column(Date)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import admin, credentials
 from bot.cli import main
-from bot.server import make_app, runner_options
+from bot.server import make_app, make_runner
 from crypto.envelope import Context, Envelope, Purpose, open_envelope, rewrap, seal
 from crypto.ids import new_case_id, new_entry_id
 from crypto.keys import (
@@ -43,12 +43,16 @@ PHOTO = b"\xff\xd8\xff\xe0SENTINEL-PHOTO-BYTES" + bytes(range(256)) * 8
 
 @dataclass
 class World:
-    """Two partners, each with a key and a credential, a revoked credential, and one case each."""
+    """Two partners, each with a key and a credential, a revoked credential, and one case each.
+
+    Tokens: "own" (a `lead` credential of mekong-workers, which may do everything), "triage"
+    (mekong-workers, cannot purge), "other" (pearl-river), "revoked" (mekong-workers, revoked).
+    """
 
     sessions: Sessions
     signer: admin.Signer
     keys: dict[str, PrivateKey]  # partner slug -> its active private key
-    tokens: dict[str, str]  # "own", "other", "revoked" -> token
+    tokens: dict[str, str]  # "own", "triage", "other", "revoked" -> token
     credential_ids: dict[str, int]
     case: StoredCase  # partner "mekong-workers"
     other_case: StoredCase  # partner "pearl-river"
@@ -83,10 +87,12 @@ async def rotate(sessions: Sessions, signer: admin.Signer, slug: str) -> Private
     return key
 
 
-async def issue(sessions: Sessions, slug: str, label: str = "") -> tuple[int, str]:
-    """A credential for `slug`: its id and token."""
+async def issue(
+    sessions: Sessions, slug: str, label: str = "", role: str = "triage"
+) -> tuple[int, str]:
+    """A credential for `slug` (a `triage` one unless told): its id and token."""
     async with sessions() as session, session.begin():
-        issued = await credentials.issue(session, slug, label)
+        issued = await credentials.issue(session, slug, label, role)
     return issued["id"], issued["token"]
 
 
@@ -159,8 +165,9 @@ async def make_world(sessions: Sessions, photo: bool = True) -> World:
         "mekong-workers": await register_partner(sessions, signer, "mekong-workers", "TH"),
         "pearl-river": await register_partner(sessions, signer, "pearl-river", "CN"),
     }
-    own_id, own = await issue(sessions, "mekong-workers", "office laptop 1")
-    other_id, other = await issue(sessions, "pearl-river")
+    own_id, own = await issue(sessions, "mekong-workers", "office laptop 1", "lead")
+    triage_id, triage = await issue(sessions, "mekong-workers", "office laptop 2")
+    other_id, other = await issue(sessions, "pearl-river", "", "lead")
     revoked_id, revoked = await issue(sessions, "mekong-workers", "lost laptop")
     await revoke(sessions, revoked_id)
     case = await store_case(
@@ -174,8 +181,8 @@ async def make_world(sessions: Sessions, photo: bool = True) -> World:
         sessions,
         signer,
         keys,
-        {"own": own, "other": other, "revoked": revoked},
-        {"own": own_id, "other": other_id, "revoked": revoked_id},
+        {"own": own, "triage": triage, "other": other, "revoked": revoked},
+        {"own": own_id, "triage": triage_id, "other": other_id, "revoked": revoked_id},
         case,
         other_case,
     )
@@ -227,12 +234,20 @@ def kid(key: PrivateKey | PublicKey) -> str:
     return key_id(bytes(public))
 
 
+class ServedApp(TestServer):
+    """aiohttp's test server, running the app as `grievance serve` does (bot.server.make_runner:
+    its access log, no Server header, JSON answers to malformed HTTP)."""
+
+    async def _make_runner(self, **kwargs: Any) -> Any:
+        return make_runner(self.app, **kwargs)
+
+
 @contextlib.asynccontextmanager
 async def api_client(sessions: Sessions) -> AsyncIterator[TestClient]:
     """The server of `grievance serve` (health check and case API) with its access log, on a
     free local port."""
-    server = TestServer(make_app(sessions=sessions))
-    await server.start_server(**runner_options())
+    server = ServedApp(make_app(sessions=sessions))
+    await server.start_server()
     async with TestClient(server) as client:
         yield client
 

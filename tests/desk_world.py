@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp.test_utils import TestServer
+from casework import ServedApp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import admin, credentials
 from bot.cli import main
 from bot.database import open_database
-from bot.server import make_app, runner_options
+from bot.server import make_app
 from crypto.envelope import Context, Envelope, Purpose, open_envelope, seal
 from crypto.ids import new_case_id, new_entry_id
 from crypto.keyfile import KdfParams, write_partner_key
@@ -131,8 +131,8 @@ def _subprocess(argv: list[str], env: dict[str, str], cwd: Path) -> Ran:
 @contextlib.asynccontextmanager
 async def api_server(sessions: Sessions) -> AsyncIterator[str]:
     """The HTTP server of `grievance serve` (health check and case API); yields its URL."""
-    server = TestServer(make_app(sessions=sessions), host="127.0.0.1")
-    await server.start_server(**runner_options())
+    server = ServedApp(make_app(sessions=sessions), host="127.0.0.1")
+    await server.start_server()
     try:
         yield f"http://127.0.0.1:{server.port}"
     finally:
@@ -252,6 +252,19 @@ async def add_follow_up(
         case = await cases.get_case(session, partner.id, case_id)
         entry = sealed_entry(
             case_id, Purpose.FOLLOW_UP, encode_message(text, language), [partner_key]
+        )
+        await cases.add_entry(session, case, entry)
+
+
+async def add_follow_up_file(
+    sessions: Sessions, partner_key: PublicKey, case_id: str, header: AttachmentHeader, data: bytes
+) -> None:
+    """What /status does when the worker sends a file as a follow-up."""
+    async with sessions() as session, session.begin():
+        (partner,) = await partners.list_partners(session)
+        case = await cases.get_case(session, partner.id, case_id)
+        entry = sealed_entry(
+            case_id, Purpose.ATTACHMENT, encode_attachment(header, data), [partner_key]
         )
         await cases.add_entry(session, case, entry)
 

@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import logging
+import secrets
 from datetime import date
 from typing import Any
 
@@ -79,11 +80,13 @@ async def call(client, method: str, path: str, body: Any = None, headers=None):
 
 
 async def rewrap_body(client, world: World) -> dict[str, Any]:
-    """A genuine re-wrap request for the report of case A: renew the active key's wrap."""
-    key = world.keys["mekong-workers"]
+    """A genuine re-wrap request for the report of case A after a rotation: a wrap for the new
+    active key, and the retired key's wrap removed."""
+    old = world.keys["mekong-workers"]
+    new = await rotate(world.sessions, world.signer, "mekong-workers")
     _, case, _ = await call(client, "GET", f"/api/v1/cases/{world.case.id}", None, own(world))
     report = next(e for e in case["entries"] if e["id"] == world.case.report_id)
-    return {"add": rewrapped(world.case.id, report, key, key.public_key), "remove": []}
+    return {"add": rewrapped(world.case.id, report, old, new.public_key), "remove": [kid(old)]}
 
 
 def own(world: World) -> dict[str, str]:
@@ -317,7 +320,8 @@ async def test_status_changes_are_audited_with_the_credential_never_content(sess
         status, data, _ = await call(
             client, "PUT", path, {"status": "closed", "why": "x"}, own(world)
         )
-        assert status == 400 and "'why'" in data["error"]
+        # The allowed fields are named, never what the request sent.
+        assert status == 400 and "'status'" in data["error"] and "why" not in data["error"]
     async with session_factory() as session:
         events = await audit.list_events(session)
         partner = await partners.get_partner(session, "mekong-workers")
@@ -438,7 +442,9 @@ async def test_limits_and_malformed_requests_get_json_errors(session_factory):
             for _ in range(MAX_REQUEST_BYTES // 65536 + 2):
                 yield b" " * 65536
 
-        async with client.post(path, data=chunks(), headers=own(world)) as response:
+        json_type = {"Content-Type": "application/json"}
+        headers = {**own(world), **json_type}
+        async with client.post(path, data=chunks(), headers=headers) as response:
             assert response.status == 413
             assert "larger than" in (await response.json())["error"]
 
@@ -526,3 +532,148 @@ async def test_the_running_service_serves_the_api_and_logs_routes(database_url, 
     assert "GET /api/v1/partner 200" in log
     assert "GET /api/v1/cases/{case_id} 404" in log
     assert token not in log and "127.0.0.1" not in log
+
+
+async def test_the_partner_marks_what_it_opened_and_reading_marks_nothing(session_factory):
+    """A worker's entries stay unseen until the desk says it showed them; lists and reads do not
+    mark; a caseworker's own entries are seen from the start; the mark changes no day."""
+    world = await make_world(session_factory)
+    case = world.case
+    key = world.keys["mekong-workers"]
+    case_url = f"/api/v1/cases/{case.id}"
+    async with api_client(session_factory) as client:
+        for _ in range(2):
+            _, listed, _ = await call(client, "GET", "/api/v1/cases", None, own(world))
+            _, full, _ = await call(client, "GET", case_url, None, own(world))
+            for shown in (listed["cases"][0], full):
+                assert shown["unseen_entries"] == 2
+                assert {e["id"]: e["seen"] for e in shown["entries"]} == {
+                    case.report_id: False,
+                    case.attachment_id: False,
+                }
+        reply = new_message(
+            case.id, Purpose.REPLY, "ok", [key.public_key, case.worker_key.public_key]
+        )
+        status, stored, _ = await call(client, "POST", f"{case_url}/entries", reply, own(world))
+        assert status == 201 and stored["seen"] is True
+
+        before = await snapshot(session_factory)
+        refusals = [
+            (own(world), {"entries": [world.other_case.report_id]}, 400),  # another case's
+            (own(world), {"entries": [case.report_id, new_entry_id()]}, 400),  # one unknown
+            (own(world), {"entries": []}, 400),
+            (own(world), {"entries": case.report_id}, 400),
+            (bearer(world.tokens["other"]), {"entries": [case.report_id]}, 404),
+            (bearer(world.tokens["revoked"]), {"entries": [case.report_id]}, 401),
+        ]
+        for headers, body, expected in refusals:
+            status, data, _ = await call(client, "POST", f"{case_url}/seen", body, headers)
+            assert status == expected, (body, data)
+            assert case.report_id not in data["error"]
+        assert await snapshot(session_factory) == before
+
+        triage = bearer(world.tokens["triage"])
+        body = {"entries": [case.report_id]}
+        status, data, _ = await call(client, "POST", f"{case_url}/seen", body, triage)
+        assert (status, data) == (200, {"id": case.id, "unseen_entries": 1})
+        # Twice, or with the caseworker's own reply, is harmless.
+        body = {"entries": [case.report_id, stored["id"]]}
+        status, data, _ = await call(client, "POST", f"{case_url}/seen", body, own(world))
+        assert (status, data) == (200, {"id": case.id, "unseen_entries": 1})
+        _, full, _ = await call(client, "GET", case_url, None, own(world))
+    assert {e["id"]: e["seen"] for e in full["entries"]} == {
+        case.report_id: True,
+        case.attachment_id: False,
+        stored["id"]: True,
+    }
+    rows = await snapshot(session_factory)
+    assert not [e for e in rows["audit_events"] if "seen" in repr(e)]
+
+
+async def test_a_triage_credential_cannot_purge_and_a_lead_can(session_factory):
+    world = await make_world(session_factory, photo=False)
+    triage = bearer(world.tokens["triage"])
+    async with api_client(session_factory) as client:
+        before = await snapshot(session_factory)
+        for case_id in (world.case.id, new_case_id(), world.other_case.id):
+            status, data, _ = await call(client, "DELETE", f"/api/v1/cases/{case_id}", None, triage)
+            # The same answer whether the case exists, is missing or is another partner's.
+            assert status == 403 and "lead" in data["error"], data
+        assert await snapshot(session_factory) == before
+        # Everything else a triage credential does every day.
+        _, full, _ = await call(client, "GET", f"/api/v1/cases/{world.case.id}", None, triage)
+        assert full["id"] == world.case.id
+        path = f"/api/v1/cases/{world.case.id}/status"
+        assert (await call(client, "PUT", path, {"status": "investigating"}, triage))[0] == 200
+        key = world.keys["mekong-workers"]
+        note = new_message(world.case.id, Purpose.NOTE, "n", [key.public_key])
+        path = f"/api/v1/cases/{world.case.id}/entries"
+        assert (await call(client, "POST", path, note, triage))[0] == 201
+        status, _, _ = await call(
+            client, "DELETE", f"/api/v1/cases/{world.case.id}", None, own(world)
+        )
+        assert status == 204
+
+
+async def test_a_rewrap_can_never_overwrite_or_strip_a_working_wrap(session_factory):
+    """The server cannot check a sealed key: random bytes offered for a key the entry already
+    has are refused, so nobody's access is destroyed; the genuine re-wrap works, a repeat of it
+    is harmless, and every change and every new entry is in the audit log without content."""
+    world = await make_world(session_factory)
+    case, old = world.case, world.keys["mekong-workers"]
+    junk = b64(bytes(80))
+    entry_url = f"/api/v1/entries/{case.report_id}/wraps"
+    async with api_client(session_factory) as client:
+        _, full, _ = await call(client, "GET", f"/api/v1/cases/{case.id}", None, own(world))
+        report = next(e for e in full["entries"] if e["id"] == case.report_id)
+        before = await snapshot(session_factory)
+        for caller in ("own", "triage"):
+            for body in (
+                {"add": {kid(old): junk}, "remove": []},  # the active key's wrap, overwritten
+                {"add": {kid(old): b64(secrets.token_bytes(80))}, "remove": []},
+            ):
+                status, data, _ = await call(
+                    client, "PUT", entry_url, body, bearer(world.tokens[caller])
+                )
+                assert status == 409 and "never replaced" in data["error"], data
+        assert await snapshot(session_factory) == before
+        open_entry(case.id, report, old)  # still opens
+
+        reply = new_message(
+            case.id, Purpose.REPLY, "We will visit.", [old.public_key, case.worker_key.public_key]
+        )
+        assert (await call(client, "POST", f"/api/v1/cases/{case.id}/entries", reply, own(world)))[
+            0
+        ] == 201
+        worker_kid = kid(case.worker_key)
+        status, data, _ = await call(
+            client, "PUT", f"/api/v1/entries/{reply['id']}/wraps",
+            {"add": {worker_kid: junk}, "remove": []}, own(world),
+        )  # fmt: skip
+        assert status == 409  # the worker's wrap of a reply is not replaced either
+
+        new = await rotate(session_factory, world.signer, "mekong-workers")
+        body = {"add": rewrapped(case.id, report, old, new.public_key), "remove": [kid(old)]}
+        triage = bearer(world.tokens["triage"])
+        status, data, _ = await call(client, "PUT", entry_url, body, triage)
+        assert status == 200 and set(data["wraps"]) == {kid(new)}
+        after = await snapshot(session_factory)
+        status, data, _ = await call(client, "PUT", entry_url, body, triage)  # a repeat
+        assert status == 200 and set(data["wraps"]) == {kid(new)}
+        assert await snapshot(session_factory) == after
+        status, data, _ = await call(
+            client, "PUT", entry_url, {"add": {kid(new): junk}, "remove": []}, triage
+        )
+        assert status == 409
+        _, full, _ = await call(client, "GET", f"/api/v1/cases/{case.id}", None, own(world))
+        report = next(e for e in full["entries"] if e["id"] == case.report_id)
+        open_entry(case.id, report, new)
+    async with session_factory() as session:
+        events = [(e.actor, e.action, e.subject) for e in await audit.list_events(session)]
+    api_events = [event for event in events if event[0].startswith("credential:")]
+    lead, triage_name = (f"credential:{world.credential_ids[k]}" for k in ("own", "triage"))
+    assert api_events == [
+        (lead, "entry.reply", f"{case.id}/{reply['id']}"),
+        (triage_name, "entry.rewrap", f"{case.id}/{case.report_id}"),
+    ]
+    assert "We will visit" not in repr(events) and junk not in repr(events)

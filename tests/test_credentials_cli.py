@@ -63,16 +63,16 @@ def test_issue_list_revoke(env, capsys):
     assert "shown again" in out
 
     issued = run_json(capsys, "admin", "credential", "issue", "mekong-workers")
-    assert set(issued) == {"id", "partner", "label", "token"}
+    assert set(issued) == {"id", "partner", "label", "role", "token"}
     assert issued["partner"] == "mekong-workers" and issued["label"] == ""
     assert issued["token"] != token
 
     listed = run_json(capsys, "admin", "credential", "list")["credentials"]
     today = days.today().isoformat()
     assert listed == [
-        {"id": 1, "partner": "mekong-workers", "label": "caseworker laptop 1",
+        {"id": 1, "partner": "mekong-workers", "label": "caseworker laptop 1", "role": "triage",
          "created_day": today, "revoked_day": None},
-        {"id": issued["id"], "partner": "mekong-workers", "label": "",
+        {"id": issued["id"], "partner": "mekong-workers", "label": "", "role": "triage",
          "created_day": today, "revoked_day": None},
     ]  # fmt: skip
     status, out, _ = run(capsys, "admin", "credential", "list")
@@ -141,3 +141,23 @@ async def test_a_revoked_token_is_refused_by_the_running_api(session_factory):
         async with client.get(url, headers=bearer(token)) as response:
             assert response.status == 401
             assert "revoked" in (await response.json())["error"]
+
+
+def test_a_credential_is_triage_unless_issued_as_lead_and_lists_say_which(env, capsys):
+    """Only a `lead` credential can purge; the safer `triage` is what `issue` gives by default."""
+    triage = run_json(capsys, "admin", "credential", "issue", "mekong-workers")
+    lead = run_json(capsys, "admin", "credential", "issue", "mekong-workers", "--role", "lead")
+    assert (triage["role"], lead["role"]) == ("triage", "lead")
+    status, out, _ = run(
+        capsys, "admin", "credential", "issue", "mekong-workers", "--role", "lead", "--label", "x"
+    )
+    assert status == 0 and "(lead)" in out
+    listed = run_json(capsys, "admin", "credential", "list")["credentials"]
+    assert [c["role"] for c in listed] == ["triage", "lead", "lead"]
+    status, out, _ = run(capsys, "admin", "credential", "list")
+    lines = out.splitlines()
+    assert "  triage  " in lines[0] and "  lead  " in lines[1]
+    with pytest.raises(SystemExit) as usage:
+        main(["admin", "credential", "issue", "mekong-workers", "--role", "admin"])
+    assert usage.value.code == 2
+    assert "invalid choice: 'admin'" in capsys.readouterr().err

@@ -14,6 +14,7 @@ from desk_world import (
     SLUG,
     DeskWorld,
     add_follow_up,
+    add_follow_up_file,
     desk_world,
     kid,
     open_stored,
@@ -25,6 +26,7 @@ from desk_world import (
 
 import desk.client
 from bot import admin, credentials
+from crypto.envelope import Envelope, unwrap_data_key, wrap_data_key
 from crypto.errors import DecryptionError
 from crypto.keys import new_partner_key
 from crypto.payloads import AttachmentHeader, decode_message
@@ -365,3 +367,144 @@ async def test_rewrap_moves_what_the_keys_given_open_and_names_what_is_left(worl
         for entry in await stored_entries(world.sessions, case.id):
             assert {w.key_id for w in entry.wraps} == {kid(third_key)}
             open_stored(case.id, entry, third_key)
+
+
+async def test_the_list_flags_what_the_worker_added_until_a_caseworker_opens_it(world):
+    """Follow-ups (and files sent as follow-ups) nobody at the partner has opened flag their case
+    and sort it with the new ones; listing and exporting leave the flag, showing the case clears
+    it, and the next follow-up raises it again."""
+    key = world.partner_key.public_key
+    sessions = world.sessions
+    made = {
+        "urgent": await store_report(
+            sessions, key, "Locked fire exits", danger=True, status=CaseStatus.INVESTIGATING
+        ),
+        "quiet": await store_report(sessions, key, "Old news", status=CaseStatus.ACKNOWLEDGED),
+        "followed up": await store_report(
+            sessions, key, "Wages missing", status=CaseStatus.REMEDIATION
+        ),
+        "file sent": await store_report(
+            sessions, key, "Overtime unpaid", status=CaseStatus.ACKNOWLEDGED, files=FILES[:1]
+        ),
+        "new": await store_report(sessions, key, "The canteen food made us sick"),
+    }
+    ids = {name: sealed.id for name, sealed in made.items()}
+    await add_follow_up(sessions, key, ids["followed up"], "SENTINEL-FOLLOW-UP it got worse", "en")
+    photo = AttachmentHeader("photo", "image/jpeg", ".jpg", "follow_up")
+    await add_follow_up_file(sessions, key, ids["file sent"], photo, PHOTO)
+
+    async def listed() -> dict[str, dict]:
+        ran = await world.desk("cases", "--json", key=world.key_file)
+        assert ran.status == 0, ran.err
+        return {c["id"]: c for c in json.loads(ran.out)["cases"]}
+
+    for _ in range(2):  # listing twice: listing marks nothing seen
+        cases_ = await listed()
+        order = list(cases_)
+        assert order[0] == ids["urgent"]
+        assert order[1] == ids["new"]  # then the new ones and the unread, by status
+        assert set(order[2:4]) == {ids["followed up"], ids["file sent"]}
+        assert order[4] == ids["quiet"]
+        unread = {name: cases_[ids[name]]["unread_follow_ups"] for name in ids}
+        # The report of a new case and the report's own photo are not follow-ups.
+        assert unread == {"urgent": 0, "quiet": 0, "followed up": 1, "file sent": 1, "new": 0}
+    exported = await world.desk("export", "--format", "json", key=world.key_file)
+    assert exported.status == 0, exported.err
+    text = await world.desk("cases", key=world.key_file)
+    lines = {line.split()[0]: line for line in text.out.splitlines() if line[:1].isalnum()}
+    assert "+1 unread" in lines[ids["followed up"]] and "+1 unread" in lines[ids["file sent"]]
+    assert "+1 unread" not in lines[ids["quiet"]] and "unread" not in lines[ids["new"]]
+    assert "5 cases: 1 urgent, 1 new, 2 with follow-ups nobody has opened." in text.out
+
+    shown = await world.desk("show", ids["followed up"], key=world.key_file)
+    assert shown.status == 0, shown.err
+    follow_up = next(line for line in shown.out.splitlines() if "SENTINEL-FOLLOW-UP" in line)
+    assert "NEW follow-up" in follow_up
+    shown_file = await world.desk("show", ids["file sent"], "--json", key=world.key_file)
+    thread = json.loads(shown_file.out)["thread"]
+    assert [(item["step"], item["seen"]) for item in thread] == [
+        ("evidence", False),  # as it was before this showing: nobody had opened the case
+        ("follow_up", False),
+    ]
+
+    cases_ = await listed()
+    order = list(cases_)
+    assert order[:2] == [ids["urgent"], ids["new"]]
+    # Opened: back among the rest, by status (acknowledged before remediation).
+    assert set(order[2:4]) == {ids["quiet"], ids["file sent"]} and order[4] == ids["followed up"]
+    assert [cases_[ids[n]]["unread_follow_ups"] for n in ("followed up", "file sent")] == [0, 0]
+    again = await world.desk("show", ids["followed up"], key=world.key_file)
+    assert "NEW" not in again.out
+
+    await add_follow_up(sessions, key, ids["quiet"], "One more thing", "en")
+    cases_ = await listed()
+    assert list(cases_)[1:3] == [ids["new"], ids["quiet"]]
+    assert cases_[ids["quiet"]]["unread_follow_ups"] == 1
+
+
+async def test_a_rewrap_cut_short_completes_when_run_again(world, tmp_path, monkeypatch):
+    """The connection drops mid-run, once after the server stored a re-wrap (the desk never
+    heard) and once before: running `rewrap` again finishes the job, nothing is lost, and the
+    server, which never replaces a wrap, refuses nothing the second run sends."""
+    key = world.partner_key.public_key
+    made = [await store_report(world.sessions, key, f"case {n}", files=FILES) for n in range(3)]
+    new_key = new_partner_key()
+    async with world.sessions() as session, session.begin():
+        await admin.rotate_key(session, world.signer, SLUG, new_key.public_key)
+    new_file = write_key_file(tmp_path / "new.key", new_key)
+    real = desk.client.CaseClient.replace_wraps
+    calls = {"n": 0}
+
+    async def flaky(self, entry_id, add, remove):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            await real(self, entry_id, add, remove)  # stored; the answer is lost
+            raise DeskError("cannot reach the server: the connection was closed")
+        if calls["n"] == 5:
+            raise DeskError("cannot reach the server: the connection was closed")
+        return await real(self, entry_id, add, remove)
+
+    monkeypatch.setattr(desk.client.CaseClient, "replace_wraps", flaky)
+    cut = await world.desk("rewrap", key=[world.key_file, new_file])
+    assert cut.status == 1 and "connection was closed" in cut.err
+    monkeypatch.setattr(desk.client.CaseClient, "replace_wraps", real)
+    done = await world.desk("rewrap", "--json", key=[world.key_file, new_file])
+    assert done.status == 0, done.err
+    assert json.loads(done.out)["missing_keys"] == {} and json.loads(done.out)["damaged"] == 0
+    for case in made:
+        entries = await stored_entries(world.sessions, case.id)
+        assert len(entries) == 3
+        for entry in entries:
+            assert {w.key_id for w in entry.wraps} == {kid(new_key)}
+            open_stored(case.id, entry, new_key)
+    again = await world.desk("rewrap", "--json", key=[world.key_file, new_file])
+    assert json.loads(again.out)["rewrapped"] == 0 and again.status == 0
+
+
+async def test_two_desks_rewrapping_at_once_both_finish(world, tmp_path, monkeypatch):
+    """Another desk re-wraps an entry between this desk's listing and its request: the server
+    refuses to replace that wrap (409), and this desk reads the entry again and moves on."""
+    key = world.partner_key.public_key
+    made = await store_report(world.sessions, key, "one case", files=FILES)
+    new_key = new_partner_key()
+    async with world.sessions() as session, session.begin():
+        await admin.rotate_key(session, world.signer, SLUG, new_key.public_key)
+    new_file = write_key_file(tmp_path / "new.key", new_key)
+    real = desk.client.CaseClient.replace_wraps
+    raced: list[str] = []
+
+    async def racing(self, entry_id, add, remove):
+        if not raced:  # the other desk, a moment earlier, with its own sealing of the data key
+            raced.append(entry_id)
+            (sealed,) = add.values()
+            data_key = unwrap_data_key(Envelope(b"", {kid(new_key): sealed}), new_key)
+            await real(self, entry_id, wrap_data_key(data_key, [new_key.public_key]), remove)
+        return await real(self, entry_id, add, remove)
+
+    monkeypatch.setattr(desk.client.CaseClient, "replace_wraps", racing)
+    ran = await world.desk("rewrap", "--json", key=[world.key_file, new_file])
+    assert ran.status == 0, ran.err
+    assert raced and json.loads(ran.out)["rewrapped"] == 2  # the third was the other desk's
+    for entry in await stored_entries(world.sessions, made.id):
+        assert {w.key_id for w in entry.wraps} == {kid(new_key)}
+        open_stored(made.id, entry, new_key)

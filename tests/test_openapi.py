@@ -84,9 +84,10 @@ class CheckedClient:
         *,
         raw: bytes | None = None,
         valid: bool = True,
+        content_type: str = "application/json",
     ) -> tuple[int, Any]:
         """One exchange. `valid`: the request itself must satisfy the document too."""
-        headers = {"Content-Type": "application/json"} if body is not None or raw else {}
+        headers = {"Content-Type": content_type} if body is not None or raw else {}
         if token is not None:
             headers.update(bearer(token))
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
@@ -101,7 +102,7 @@ class CheckedClient:
             args=dict(parse_qsl(parts.query)),
             headers=headers,
             data=data,
-            content_type=headers.get("Content-Type", "application/json"),
+            content_type=headers.get("Content-Type", "application/json").split(";")[0],
         )
         if valid:
             self.spec.validate_request(request)
@@ -110,6 +111,7 @@ class CheckedClient:
         )
         if status != 204:
             assert content_type == "application/json"
+        assert "Server" not in response.headers
         self.seen.add((template_of(parts.path, self.templates), method.upper(), status))
         return status, json.loads(answer) if answer else None
 
@@ -117,6 +119,7 @@ class CheckedClient:
 async def exercise(api: CheckedClient, world: World) -> None:
     """A caseworker's day, and every mistake the document describes."""
     own, other, revoked = (world.tokens[k] for k in ("own", "other", "revoked"))
+    triage = world.tokens["triage"]
     key = world.keys["mekong-workers"]
     case, worker = world.case, world.case.worker_key.public_key
     case_url = f"/api/v1/cases/{case.id}"
@@ -142,6 +145,8 @@ async def exercise(api: CheckedClient, world: World) -> None:
     assert (await api.send("PUT", f"{missing_case}/status", own, {"status": "new"}))[0] == 404
     huge = b'{"status": "' + b"x" * MAX_REQUEST_BYTES + b'"}'
     assert (await api.send("PUT", status_url, own, raw=huge, valid=False))[0] == 413
+    as_text = {"raw": b'{"status": "new"}', "valid": False, "content_type": "text/plain"}
+    assert (await api.send("PUT", status_url, own, **as_text))[0] == 415
 
     entries_url = f"{case_url}/entries"
     reply = new_message(case.id, Purpose.REPLY, "We will visit.", [key.public_key, worker])
@@ -155,6 +160,21 @@ async def exercise(api: CheckedClient, world: World) -> None:
     assert (await api.send("POST", entries_url, None, note, valid=False))[0] == 401
     assert (await api.send("POST", f"{missing_case}/entries", own, note))[0] == 404
     assert (await api.send("POST", entries_url, own, raw=huge, valid=False))[0] == 413
+    assert (await api.send("POST", entries_url, own, **as_text))[0] == 415
+
+    seen_url = f"{case_url}/seen"
+    _, listed = await api.send("GET", "/api/v1/cases", own)
+    assert listed["cases"][0]["unseen_entries"] == len(listed["cases"][0]["entries"]) - 2
+    status, marked = await api.send("POST", seen_url, own, {"entries": [case.report_id]})
+    assert status == 200 and marked["id"] == case.id
+    assert (await api.send("POST", seen_url, triage, {"entries": [case.report_id]}))[0] == 200
+    assert (await api.send("POST", seen_url, own, {"entries": []}, valid=False))[0] == 400
+    stranger = {"entries": [world.other_case.report_id]}
+    assert (await api.send("POST", seen_url, own, stranger))[0] == 400
+    assert (await api.send("POST", seen_url, None, stranger, valid=False))[0] == 401
+    assert (await api.send("POST", f"{missing_case}/seen", own, stranger))[0] == 404
+    assert (await api.send("POST", seen_url, own, raw=huge, valid=False))[0] == 413
+    assert (await api.send("POST", seen_url, own, **as_text))[0] == 415
 
     new = await rotate(world.sessions, world.signer, "mekong-workers")
     _, full = await api.send("GET", case_url, own)
@@ -167,10 +187,14 @@ async def exercise(api: CheckedClient, world: World) -> None:
     assert (await api.send("PUT", f"/api/v1/entries/{new_entry_id()}/wraps", own, move))[0] == 404
     assert (await api.send("PUT", wraps_url, revoked, move))[0] == 401
     assert (await api.send("PUT", wraps_url, own, raw=huge, valid=False))[0] == 413
+    assert (await api.send("PUT", wraps_url, own, **as_text))[0] == 415
     assert (await api.send("PUT", wraps_url, own, move))[0] == 200
+    again = {"add": rewrapped(case.id, report, key, new.public_key), "remove": []}
+    assert (await api.send("PUT", wraps_url, own, again))[0] == 409
 
     assert (await api.send("DELETE", case_url, other))[0] == 404
     assert (await api.send("DELETE", case_url, None, valid=False))[0] == 401
+    assert (await api.send("DELETE", case_url, triage))[0] == 403
     assert (await api.send("DELETE", case_url, own))[0] == 204
     assert (await api.send("DELETE", case_url, own))[0] == 404
 

@@ -262,15 +262,21 @@ async def test_rewrap_replaces_only_the_small_sealed_keys(session_factory: Sessi
     assert left == []
 
 
-async def test_rewrap_can_replace_a_wrap_for_the_same_key(session_factory: Sessions) -> None:
+async def test_rewrap_never_replaces_a_wrap_already_there(session_factory: Sessions) -> None:
+    """The server cannot tell a sealed key from random bytes: replacing one could destroy the
+    entry, so a wrap is only added where the key has none, even when the old one is removed."""
     partner = await new_partner(session_factory)
     report = entry(keys=(OLD_KEY,))
     created = await new_case(session_factory, partner, report)
-    async with session_factory() as session, session.begin():
-        await cases.replace_wraps(session, partner.id, report.id, [], {OLD_KEY: b"again"})
+    for remove in ([], [OLD_KEY]):
+        with pytest.raises(AlreadyExists):
+            async with session_factory() as session, session.begin():
+                await cases.replace_wraps(session, partner.id, report.id, remove, {OLD_KEY: b"x"})
     async with session_factory() as session:
         case = await cases.get_case(session, partner.id, created.id)
-    assert [(w.key_id, w.sealed_key) for w in case.entries[0].wraps] == [(OLD_KEY, b"again")]
+    assert [(w.key_id, w.sealed_key) for w in case.entries[0].wraps] == [
+        (OLD_KEY, report.wraps[OLD_KEY])
+    ]
 
 
 async def test_one_partner_cannot_touch_another_partners_wraps(session_factory: Sessions) -> None:

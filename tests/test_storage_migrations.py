@@ -1,6 +1,7 @@
 """Alembic migrations: an empty database reaches head, and the schema is what the models say."""
 
 import asyncio
+from datetime import date
 from typing import Any
 
 from alembic import command
@@ -10,7 +11,13 @@ from sqlalchemy import Date, DateTime, Interval, Time, inspect, text
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
-from storage.migrate import alembic_config, current_revision, head_revision, upgrade_to_head
+from storage.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade_to,
+    upgrade_to_head,
+)
 from storage.models import Base
 
 # Names a worker-identifying column would have (DESIGN.md, "Nothing identifying at rest").
@@ -52,7 +59,7 @@ async def _schema_differences(url: str) -> list[Any]:
 async def test_migrations_bring_an_empty_database_to_head(database_url: str) -> None:
     assert await current_revision(database_url) is None
     await upgrade_to_head(database_url)
-    assert await current_revision(database_url) == head_revision() == "0002"
+    assert await current_revision(database_url) == head_revision() == "0003"
 
 
 async def test_alembic_command_line_path_opens_its_own_engine(database_url: str) -> None:
@@ -136,3 +143,83 @@ async def test_migrated_database_has_no_time_columns(migrated_url: str) -> None:
         assert "TIME" not in type_ and "INTERVAL" not in type_, (table, name, type_)
         assert name not in IDENTIFYING_NAMES, (table, name)
     assert ("cases", "created_day", "DATE") in columns
+
+
+async def test_0003_upgrades_a_database_holding_cases_and_credentials(database_url: str) -> None:
+    """A deployment at 0002 with a case and a credential: after the upgrade every worker entry a
+    caseworker wrote after counts as seen, later ones are unseen, the credential is `triage`."""
+    await upgrade_to(database_url, "0002")
+    day = date(2031, 5, 6)
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO partners (id, slug, name, created_day, emergency_contacts)"
+                    " VALUES (1, 'mekong-workers', 'Mekong Workers', :day, '')"
+                ),
+                {"day": day},
+            )
+            for case_id in ("CASE00000001", "CASE00000002"):
+                await connection.execute(
+                    text(
+                        "INSERT INTO cases (id, partner_id, status, created_day, updated_day,"
+                        " worker_public_key, lookup_id) VALUES (:id, 1, 'acknowledged', :day,"
+                        " :day, :key, :lookup)"
+                    ),
+                    {"id": case_id, "day": day, "key": bytes(32), "lookup": case_id.encode() * 3},
+                )
+            entries = [
+                ("CASE00000001", 1, "report", "worker"),
+                ("CASE00000001", 2, "attachment", "worker"),
+                ("CASE00000001", 3, "follow-up", "worker"),
+                ("CASE00000001", 4, "reply", "caseworker"),
+                ("CASE00000001", 5, "follow-up", "worker"),
+                ("CASE00000001", 6, "attachment", "worker"),
+                ("CASE00000002", 1, "report", "worker"),
+            ]
+            for case_id, seq, purpose, author in entries:
+                await connection.execute(
+                    text(
+                        "INSERT INTO case_entries (id, case_id, seq, purpose, author,"
+                        " created_day, body) VALUES (:id, :case, :seq, :purpose, :author, :day,"
+                        " :body)"
+                    ),
+                    {
+                        "id": f"{case_id}-{seq}", "case": case_id, "seq": seq,
+                        "purpose": purpose, "author": author, "day": day, "body": b"\x01" * 41,
+                    },
+                )  # fmt: skip
+            await connection.execute(
+                text(
+                    "INSERT INTO caseworker_credentials (id, partner_id, label, token_hash,"
+                    " created_day) VALUES (1, 1, 'office laptop', :hash, :day)"
+                ),
+                {"hash": b"h" * 32, "day": day},
+            )
+    finally:
+        await engine.dispose()
+
+    await upgrade_to_head(database_url)
+    assert await current_revision(database_url) == "0003"
+    assert await _schema_differences(database_url) == []
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT id, seen_by_partner FROM case_entries"))
+            seen = {row[0]: row[1] for row in rows}
+            roles = await connection.execute(text("SELECT role FROM caseworker_credentials"))
+            assert roles.scalars().all() == ["triage"]
+            bodies = await connection.execute(text("SELECT count(*) FROM case_entries"))
+            assert bodies.scalar() == len(entries)
+    finally:
+        await engine.dispose()
+    assert {key: bool(value) for key, value in seen.items()} == {
+        "CASE00000001-1": True,
+        "CASE00000001-2": True,
+        "CASE00000001-3": True,  # a caseworker replied after it: they had it open
+        "CASE00000001-4": True,
+        "CASE00000001-5": False,  # nobody wrote since: flagged once rather than taken as read
+        "CASE00000001-6": False,
+        "CASE00000002-1": False,
+    }
