@@ -159,7 +159,7 @@ def kinds(probe: Probe) -> list[Bad]:
         Bad("body base64 without padding", 400, "POST", entries_url,
             body=with_(note, body=note["body"].rstrip("=") + "A")),
         Bad("body not an envelope", 400, "POST", entries_url,
-            body=with_(note, body=b64(b"\x02" + bytes(60)))),
+            body=with_(note, body=b64(b"\x03" + bytes(60)))),
         Bad("wrap of 79 bytes", 400, "POST", entries_url,
             body=with_(note, wraps={active: b64(bytes(79))})),
         Bad("wrap for a key id that is no key id", 400, "POST", entries_url,
