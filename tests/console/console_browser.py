@@ -1,0 +1,100 @@
+"""Headless Chromium for the console's tests: Debian's /usr/bin/chromium, driven by Playwright.
+
+Never `playwright install`: the browser is the system's. Each test gets a fresh profile. Every
+page records dialogs (alert, confirm, prompt), script errors and console errors, so that a test
+can show that nothing ran that should not have.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+def missing_reason() -> str | None:
+    """Why browser tests cannot run here, or None."""
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        return f"chromium is not installed at {CHROMIUM} (apt-get install chromium): browser tests skipped"
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing (pip install -e .[dev]): browser tests skipped"
+    return None
+
+
+@dataclass
+class Watched:
+    """A page and everything it did that a person would call a fault."""
+
+    page: Any
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def faults(self) -> list[str]:
+        return [*(f"dialog: {d}" for d in self.dialogs), *self.errors]
+
+
+@dataclass
+class Browser:
+    """One Chromium profile."""
+
+    context: Any
+
+    async def page(self) -> Watched:
+        page = await self.context.new_page()
+        watched = Watched(page)
+
+        async def on_dialog(dialog: Any) -> None:
+            watched.dialogs.append(f"{dialog.type}: {dialog.message}")
+            await dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("pageerror", lambda error: watched.errors.append(f"page error: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                watched.errors.append(f"console {message.type}: {message.text}")
+                if message.type in {"error", "warning"}
+                else None
+            ),
+        )
+        return watched
+
+
+@contextlib.asynccontextmanager
+async def chromium(profile: Path) -> AsyncIterator[Browser]:
+    """A fresh headless Chromium profile in `profile`."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        context = await playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=ARGS,
+            viewport=VIEWPORT,
+            locale="en-GB",
+            accept_downloads=False,
+        )
+        try:
+            yield Browser(context)
+        finally:
+            await context.close()
