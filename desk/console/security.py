@@ -113,11 +113,11 @@ class Guard:
         """The one-time start link: set the cookie, then go to a clean address."""
         if self.start_token is not None and _same(token, self.start_token):
             self.start_token = None
-            response = web.HTTPSeeOther("/")
+            response = _see_other("/")
             response.set_cookie(COOKIE, self.session, httponly=True, samesite="Strict", path="/")
             return response
         if self.has_session(request):
-            return web.HTTPSeeOther("/")
+            return _see_other("/")
         return refusal(request, 403, LINK_USED)
 
     async def csrf_ok(self, request: web.Request) -> bool:
@@ -132,6 +132,10 @@ class Guard:
         form = await request.post()
         sent = form.get(CSRF_FIELD)
         return isinstance(sent, str) and _same(sent, self.csrf)
+
+
+def _see_other(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location})
 
 
 def _same(given: str | None, expected: str) -> bool:

@@ -47,8 +47,20 @@ class Watched:
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
+    answers: list[str] = field(default_factory=list)
+    """Pages answered with an error status (a form shown again with its error is one)."""
+
+    def on_console(self, message: Any) -> None:
+        if message.type not in {"error", "warning"}:
+            return
+        if message.text.startswith("Failed to load resource: the server responded"):
+            self.answers.append(message.text)
+        else:
+            self.errors.append(f"console {message.type}: {message.text}")
+
     @property
     def faults(self) -> list[str]:
+        """Dialogs, script errors and console errors (CSP refusals among them)."""
         return [*(f"dialog: {d}" for d in self.dialogs), *self.errors]
 
 
@@ -68,14 +80,7 @@ class Browser:
 
         page.on("dialog", on_dialog)
         page.on("pageerror", lambda error: watched.errors.append(f"page error: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                watched.errors.append(f"console {message.type}: {message.text}")
-                if message.type in {"error", "warning"}
-                else None
-            ),
-        )
+        page.on("console", watched.on_console)
         return watched
 
 
