@@ -58,7 +58,8 @@ async def rewrap(request: web.Request) -> web.StreamResponse:
     passphrase = str(form.get("passphrase", ""))
     try:
         if not key_file or not passphrase:
-            raise DeskError(gettext_for(request)("Give the retired key's file and its passphrase."))
+            _ = gettext_for(request)
+            raise DeskError(_("Give the retired key's file and its passphrase."))
         keyring = await state.vault.open_more_keys(given_path(key_file), passphrase)
         result = await actions.rewrap_all(opened.client, keyring, verify_key=state.verify_key)
     except (DeskError, CryptoError) as exc:

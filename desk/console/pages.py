@@ -83,7 +83,7 @@ async def setup_save(request: web.Request) -> web.StreamResponse:
             "setup.html",
             {
                 "server": server,
-                "token": "",
+                "token": str(form.get("token", "")),  # kept, as typed: this page is not cached
                 "has_token": bool(state.config.token),
                 "key_file": key_file,
                 "config_path": str(state.config_path),

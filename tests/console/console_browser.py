@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
+REBINDING_HOST = "rebinding.example"
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -24,6 +25,9 @@ ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # A rebinding attacker's domain that resolves to this machine: pages of it reach the
+    # console's port with their own name in the Host header.
+    f"--host-resolver-rules=MAP {REBINDING_HOST} 127.0.0.1",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 
@@ -31,7 +35,10 @@ VIEWPORT = {"width": 1280, "height": 800}
 def missing_reason() -> str | None:
     """Why browser tests cannot run here, or None."""
     if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        return f"chromium is not installed at {CHROMIUM} (apt-get install chromium): browser tests skipped"
+        return (
+            f"chromium is not installed at {CHROMIUM} (apt-get install chromium): "
+            "browser tests skipped"
+        )
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:

@@ -40,9 +40,7 @@ def _page(packets: list[bytes], sequence: int, granule: int, flags: int) -> byte
     lacing = bytearray()
     for packet in packets:
         lacing += b"\xff" * (len(packet) // 255) + bytes([len(packet) % 255])
-    header = struct.pack(
-        "<4sBBqIIIB", b"OggS", 0, flags, granule, SERIAL, sequence, 0, len(lacing)
-    )
+    header = struct.pack("<4sBBqIIIB", b"OggS", 0, flags, granule, SERIAL, sequence, 0, len(lacing))
     page = bytearray(header + bytes(lacing) + b"".join(packets))
     struct.pack_into("<I", page, 22, _crc(bytes(page)))
     return bytes(page)
@@ -55,7 +53,5 @@ def opus_voice_note() -> bytes:
     tags = b"OpusTags" + struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", 0)
     audio = [SILENCE_FRAME] * FRAMES
     return (
-        _page([head], 0, 0, 0x02)
-        + _page([tags], 1, 0, 0x00)
-        + _page(audio, 2, FRAMES * 960, 0x04)
+        _page([head], 0, 0, 0x02) + _page([tags], 1, 0, 0x00) + _page(audio, 2, FRAMES * 960, 0x04)
     )

@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from console_voice import opus_voice_note
 from deployment import Deployment, phone_photo, walk_to
 from fake_bot_api import FakeMessage, FakeUser
-from console_voice import opus_voice_note
 
 from bot import credentials
 from bot.database import open_database

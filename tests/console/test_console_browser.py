@@ -115,9 +115,7 @@ XSS = [
 ]
 
 
-async def test_markup_in_every_free_text_field_renders_as_text_and_runs_nothing(
-    tmp_path, browser
-):
+async def test_markup_in_every_free_text_field_renders_as_text_and_runs_nothing(tmp_path, browser):
     hostile = " ".join(XSS)
     async with desk_world(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path) as world:
         key = world.partner_key.public_key
@@ -150,7 +148,7 @@ async def test_markup_in_every_free_text_field_renders_as_text_and_runs_nothing(
             for payload in XSS:
                 assert payload in case_text
             injected = await page.evaluate(
-                "document.querySelectorAll('script:not([src]), svg, img[src=\"x\"], [onerror],"
+                'document.querySelectorAll(\'script:not([src]), svg, img[src="x"], [onerror],'
                 " [onload], [onmouseover]').length"
             )
             assert injected == 0
