@@ -137,7 +137,7 @@ async def _idle_watcher(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    vault.lock()
+    await vault.shutdown()
 
 
 @dataclass

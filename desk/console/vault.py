@@ -110,6 +110,11 @@ class Vault:
         del opened
         gc.collect()
 
+    async def shutdown(self) -> None:
+        """Lock, and wait until the connection to the server is closed (the console stops)."""
+        self.lock()
+        await asyncio.gather(*_BACKGROUND, return_exceptions=True)
+
     def require(self) -> Unlocked:
         """The unlocked state, or `Locked` for the page to send the caseworker to unlock."""
         self.check_idle()
