@@ -154,6 +154,7 @@ class Queue:
     """Entries still wrapped to a retired or revoked key (a re-wrap would move them)."""
 
     def __post_init__(self) -> None:
+        self.rows.sort(key=lambda row: row.triage)  # already so from list_cases: a cheap check
         self.choices = _choices(self.rows)
 
     def find(self, case_id: str) -> Row | None:
