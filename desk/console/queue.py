@@ -48,6 +48,9 @@ class Row:
     language: str
     """The worker's language code."""
     language_label: str
+    """`ไทย (Thai)`; the table shows the two names on two lines."""
+    language_native: str
+    language_english: str
     first_words: str
     files: int
     triage: tuple[Any, ...] = field(repr=False)
@@ -83,6 +86,8 @@ def row_for(view: CaseView) -> Row:
         categories_text=report.categories_text if report else "",
         language=report.language.code if report else "",
         language_label=report.language.label() if report else "",
+        language_native=report.language.native if report else "",
+        language_english=report.language.english if report else "",
         first_words=report.first_words() if report else "",
         files=len(view.attachments),
         triage=triage_key(view),

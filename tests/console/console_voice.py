@@ -11,7 +11,7 @@ import struct
 
 SAMPLE_RATE = 48_000
 PRE_SKIP = 312
-FRAMES = 50  # 50 x 20 ms = 1 s
+FRAMES = 50  # 50 x 20 ms = 1 s: one page a second
 SILENCE_FRAME = b"\xf8\xff\xfe"  # TOC: CELT full band 20 ms, mono, one frame; then silence
 SERIAL = 0x5E1E_C7ED
 
@@ -46,12 +46,16 @@ def _page(packets: list[bytes], sequence: int, granule: int, flags: int) -> byte
     return bytes(page)
 
 
-def opus_voice_note() -> bytes:
-    """One second of Opus silence in an OGG stream: OpusHead, OpusTags, then the audio."""
+def opus_voice_note(seconds: int = 1) -> bytes:
+    """`seconds` of Opus silence in an OGG stream: OpusHead, OpusTags, then the audio."""
     head = b"OpusHead" + struct.pack("<BBHIhB", 1, 1, PRE_SKIP, SAMPLE_RATE, 0, 0)
     vendor = b"grievance-tests"
     tags = b"OpusTags" + struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", 0)
-    audio = [SILENCE_FRAME] * FRAMES
-    return (
-        _page([head], 0, 0, 0x02) + _page([tags], 1, 0, 0x00) + _page(audio, 2, FRAMES * 960, 0x04)
-    )
+    frames = FRAMES * seconds
+    pages = [_page([head], 0, 0, 0x02), _page([tags], 1, 0, 0x00)]
+    for index, start in enumerate(range(0, frames, FRAMES)):
+        count = min(FRAMES, frames - start)
+        last = start + count == frames
+        granule = (start + count) * 960
+        pages.append(_page([SILENCE_FRAME] * count, 2 + index, granule, 0x04 if last else 0))
+    return b"".join(pages)
