@@ -25,14 +25,18 @@ _PLACEHOLDER: Final = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]
 _TOKEN: Final = re.compile(r"gct_[A-Za-z0-9_-]+|start=[A-Za-z0-9_-]+")
 
 
-class ContentFreeFilter(logging.Filter):
-    """Keeps a record's own words; drops library arguments, secrets and exception texts."""
+class ContentFreeFormatter(logging.Formatter):
+    """Keeps a record's own words; drops library arguments, secrets and exception texts.
+
+    A formatter, not a filter: it never changes the record, which every other handler on the
+    root logger sees after it.
+    """
 
     def __init__(self, secrets: tuple[str, ...] = ()) -> None:
-        super().__init__()
+        super().__init__(FORMAT)
         self._secrets = tuple(s for s in secrets if len(s) >= 8)
 
-    def filter(self, record: logging.LogRecord) -> bool:
+    def format(self, record: logging.LogRecord) -> str:
         if record.name.split(".")[0] in THIRD_PARTY and record.args:
             message = _PLACEHOLDER.sub("[…]", str(record.msg))
         else:
@@ -42,16 +46,13 @@ class ContentFreeFilter(logging.Filter):
         message = _TOKEN.sub("[token]", message)
         if record.exc_info and record.exc_info[1] is not None:
             message = f"{message} ({type(record.exc_info[1]).__name__})"
-        record.msg, record.args = message, None
-        record.exc_info, record.exc_text, record.stack_info = None, None, None
-        return True
+        return f"{record.levelname} {record.name}: {message}"
 
 
-def configure(secrets: tuple[str, ...] = (), stream: TextIO | None = None) -> None:
-    """One handler on the root logger, with the filter; libraries at WARNING and above."""
+def configure(secrets: tuple[str, ...] = (), stream: TextIO | None = None) -> logging.Handler:
+    """One handler on the root logger, content-free; libraries at WARNING and above."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter(FORMAT))
-    handler.addFilter(ContentFreeFilter(secrets))
+    handler.setFormatter(ContentFreeFormatter(secrets))
     handler.set_name(HANDLER_NAME)
     root = logging.getLogger()
     for existing in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
@@ -60,6 +61,7 @@ def configure(secrets: tuple[str, ...] = (), stream: TextIO | None = None) -> No
     root.setLevel(logging.INFO)
     for name in THIRD_PARTY:
         logging.getLogger(name).setLevel(logging.WARNING)
+    return handler
 
 
 def route_of(request: web.Request) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,12 +76,15 @@ async def console_for(
     if configured:
         save(config_path, ConsoleConfig(server, token, str(key_file)))
     log = io.StringIO()
-    logs.configure(stream=log)
+    handler = logs.configure(stream=log)
     clock = Clock()
-    async with running_console(
-        config_path, lock_minutes=lock_minutes, verify_key=verify_key, clock=clock
-    ) as running:
-        yield Console(running, clock, config_path, log)
+    try:
+        async with running_console(
+            config_path, lock_minutes=lock_minutes, verify_key=verify_key, clock=clock
+        ) as running:
+            yield Console(running, clock, config_path, log)
+    finally:
+        logging.getLogger().removeHandler(handler)
 
 
 async def issue_token(database_url: str, slug: str = "mekong-workers") -> str:
