@@ -10,9 +10,11 @@ from desk.console import logs
 
 def test_the_console_log_drops_content_and_secrets_and_leaves_the_record_to_others():
     ours, theirs = io.StringIO(), io.StringIO()
-    handler = logs.configure(stream=ours)
-    other = logging.StreamHandler(theirs)
     root = logging.getLogger()
+    earlier, level = root.handlers[:], root.level
+    root.handlers.clear()  # only the console's handler and another one, nothing left by others
+    logs.configure(stream=ours)
+    other = logging.StreamHandler(theirs)
     root.addHandler(other)
     try:
         logging.getLogger("aiohttp.server").error("Error handling %s", "SENTINEL-CONTENT")
@@ -23,8 +25,8 @@ def test_the_console_log_drops_content_and_secrets_and_leaves_the_record_to_othe
         except ValueError:
             logging.getLogger("desk.console").exception("a page failed")
     finally:
-        root.removeHandler(handler)
-        root.removeHandler(other)
+        root.handlers[:] = earlier
+        root.setLevel(level)
     written = ours.getvalue()
     assert "ERROR aiohttp.server: Error handling […]" in written
     assert "a page failed (ValueError)" in written
