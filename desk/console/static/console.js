@@ -25,7 +25,7 @@
       var max = count ? parseInt(count.dataset.max, 10) : 0;
       var template = count ? count.dataset.template || "{used} / {max}" : "";
       function update() {
-        var used = box.value.length;
+        var used = Array.from(box.value).length; // characters, as the desk counts them
         if (count) {
           count.textContent = template.replace("{used}", used.toLocaleString()).replace("{max}", max.toLocaleString());
           count.classList.toggle("over", used > max);
