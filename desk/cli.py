@@ -24,6 +24,7 @@ from crypto.tokens import looks_like_token
 from desk import actions, render
 from desk.cases import WORKER_STATUS_LABELS, Keyring
 from desk.client import STATUSES, CaseClient, DeskError, parse_case_id
+from desk.console.cli import add_command as add_console_command
 from desk.passphrase import passphrase_for
 
 PROG: Final = "grievance"
@@ -120,6 +121,8 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         help="after a key rotation: move every case from the old key(s) to the active key",
     )
     rewrap.set_defaults(run=_guarded(run_rewrap))
+
+    add_console_command(commands)
 
 
 # Commands -------------------------------------------------------------------------------------

@@ -1,0 +1,107 @@
+"""Words and shapes the pages share: status names, what the worker reads, files, numbers.
+
+Everything a worker wrote reaches the templates as plain strings and is escaped there by
+Jinja2's autoescape; nothing here builds markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from babel.numbers import format_decimal
+
+from desk.cases import WORKER_STATUS_LABELS, Attachment, Message, ThreadItem
+from desk.client import STATUSES
+from desk.console.i18n import N_, Gettext
+from desk.render import size_text
+
+STATUS_NAMES: Final = {
+    "new": N_("New"),
+    "acknowledged": N_("Acknowledged"),
+    "investigating": N_("Investigating"),
+    "remediation": N_("Remediation"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+}
+"""The caseworker's names of the case statuses."""
+
+# desk.cases.WORKER_STATUS_LABELS in the console's catalogs (a test keeps the two the same).
+WORKER_LABELS_FOR_EXTRACTION: Final = (
+    N_("Received"),
+    N_("Seen by the organisation"),
+    N_("Being looked into"),
+    N_("Being put right"),
+    N_("Resolved"),
+    N_("Closed"),
+)
+REPLY_INTRO: Final = N_("Answer from the organisation:")
+"""The line the bot puts above a reply (handlers/engine.py), in the worker's language."""
+
+INLINE_IMAGES: Final = frozenset({"image/jpeg", "image/png", "image/webp"})
+INLINE_AUDIO: Final = frozenset({"audio/ogg"})
+DOWNLOADS: Final = {"application/pdf": "application/pdf"}
+"""Media types served as themselves; any other file is served as bytes to download."""
+
+
+def status_name(status: str, _: Gettext) -> str:
+    """The caseworker's word for a status (the raw word if the server invents a new one)."""
+    return _(STATUS_NAMES[status]) if status in STATUS_NAMES else status
+
+
+def worker_label(status: str, _: Gettext) -> str:
+    """What the worker reads for a status when they ask with their receipt."""
+    label = WORKER_STATUS_LABELS.get(status)
+    return _(label) if label else status
+
+
+def status_choices(_: Gettext) -> list[tuple[str, str, str]]:
+    """(status, the caseworker's name, what the worker reads), in the order cases move."""
+    return [(status, status_name(status, _), worker_label(status, _)) for status in STATUSES]
+
+
+@dataclass(frozen=True)
+class FileShape:
+    """How a page shows a file and how it is served."""
+
+    show: str
+    """`image`, `audio`, `pdf`, `file` (download only) or `sealed` (bytes not fetched)."""
+    content_type: str
+    disposition: str
+
+
+def file_shape(item: Attachment) -> FileShape:
+    """Photos inline, voice notes in a player, PDFs and everything else as downloads.
+
+    The media type is the sender's word and anyone with the partner's public key can send: only
+    a short list is served as what it claims, and never as HTML or SVG.
+    """
+    media = item.media_type or ""
+    if item.data is None:
+        return FileShape("sealed", "application/octet-stream", "attachment")
+    if media in INLINE_IMAGES:
+        return FileShape("image", media, "inline")
+    if media in INLINE_AUDIO:
+        return FileShape("audio", media, "inline")
+    if media in DOWNLOADS:
+        return FileShape("pdf", DOWNLOADS[media], "attachment")
+    return FileShape("file", "application/octet-stream", "attachment")
+
+
+def item_kind(item: ThreadItem) -> str:
+    """How the thread shows an entry: `follow-up`, `reply`, `note`, `file` or `unreadable`."""
+    if isinstance(item, Message):
+        return item.purpose if item.purpose in {"reply", "note"} else "follow-up"
+    if isinstance(item, Attachment):
+        return "file"
+    return "unreadable"
+
+
+def file_size(size: int) -> str:
+    """Bytes as a person reads them."""
+    return size_text(size)
+
+
+def number(value: int, language: str) -> str:
+    """A count as the console's language writes it (1,234)."""
+    return str(format_decimal(value, locale=language))

@@ -1,0 +1,259 @@
+"""The queue as the console holds it: one row per decrypted case, filters, sort and search.
+
+Rows are built once, when the queue is opened (in a worker thread), with everything a filter or
+a search needs precomputed: a search over 10,000 cases is then a substring test per row, a few
+milliseconds, and never touches the key again. Rows hold decrypted text: they live in memory
+only, and the console drops them when it locks.
+
+Assignment and "new information from the worker" are not here yet: the case API does not give
+them. They join `Row` (an `assignee` and an `unseen` field), `Filters` (`mine`, `unseen`) and
+the triage order once it does; the pages have a place for each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+from desk.cases import CaseView, Message, triage_key
+from desk.client import STATUSES
+
+PAGE_SIZE: Final = 50
+"""Rows on one page of the queue: a screen or two, quick to read and to render."""
+SORTS: Final = ("triage", "received-newest", "received-oldest", "changed-newest")
+DANGER_CHOICES: Final = ("", "urgent", "danger")
+"""Any case; urgent (danger, not settled); danger reported at any time."""
+MAX_QUERY: Final = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One case in the queue: what the table shows and what filters and search look at."""
+
+    id: str
+    status: str
+    created_day: str
+    updated_day: str
+    danger: bool
+    urgent: bool
+    opened: bool
+    """False when the report did not open (wrong key, damaged): shown, never hidden."""
+    problem: str
+    workplace: str
+    country: str
+    categories: tuple[str, ...]
+    """Option ids (stable across languages), e.g. `wages`."""
+    categories_text: str
+    language: str
+    """The worker's language code."""
+    language_label: str
+    """`ไทย (Thai)`; the table shows the two names on two lines."""
+    language_native: str
+    language_english: str
+    first_words: str
+    files: int
+    triage: tuple[Any, ...] = field(repr=False)
+    search: str = field(repr=False)
+    """Everything decrypted of the case, lower-cased, for the full-text search."""
+
+
+def row_for(view: CaseView) -> Row:
+    """The queue row of one decrypted case."""
+    report = view.report
+    readable: Mapping[str, Any] = report.readable if report else {}
+    words: list[str] = [view.id.lower()]
+    if report is not None:
+        for answer in report.answers:
+            words.append(answer.question)
+            words.append(answer.answer)
+        words.append(report.what_happened)
+        words.append(report.language.native)
+        words.append(report.language.english)
+    words.extend(item.text for item in view.thread if isinstance(item, Message))
+    return Row(
+        id=view.id,
+        status=view.status,
+        created_day=view.created_day,
+        updated_day=view.updated_day,
+        danger=view.danger,
+        urgent=view.urgent,
+        opened=report is not None,
+        problem=view.report_problem or "",
+        workplace=_answer(readable, "site"),
+        country=_answer(readable, "country"),
+        categories=report.categories if report else (),
+        categories_text=report.categories_text if report else "",
+        language=report.language.code if report else "",
+        language_label=report.language.label() if report else "",
+        language_native=report.language.native if report else "",
+        language_english=report.language.english if report else "",
+        first_words=report.first_words() if report else "",
+        files=len(view.attachments),
+        triage=triage_key(view),
+        search="\n".join(words).casefold(),
+    )
+
+
+def _answer(readable: Mapping[str, Any], step: str) -> str:
+    pair = readable.get(step)
+    return str(pair.get("answer", "")) if isinstance(pair, dict) else ""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the caseworker narrowed the queue to. Kept in the console's memory, not in URLs:
+    a search word is case content and must not land in the browser's history on disk."""
+
+    status: str = ""
+    danger: str = ""
+    category: str = ""
+    workplace: str = ""
+    country: str = ""
+    language: str = ""
+    query: str = ""
+    sort: str = "triage"
+
+    @property
+    def active(self) -> bool:
+        """Anything other than the whole queue in triage order."""
+        return self != Filters(sort=self.sort)
+
+
+def filters_from(form: Mapping[str, str]) -> Filters:
+    """Filters from the queue's form; unknown choices fall back to "any"."""
+    sort = form.get("sort", "triage")
+    danger = form.get("danger", "")
+    status = form.get("status", "")
+    return Filters(
+        status=status if status in STATUSES else "",
+        danger=danger if danger in DANGER_CHOICES else "",
+        category=form.get("category", "")[:100],
+        workplace=form.get("workplace", "")[:300],
+        country=form.get("country", "")[:300],
+        language=form.get("language", "")[:20],
+        query=" ".join(form.get("query", "").split())[:MAX_QUERY],
+        sort=sort if sort in SORTS else "triage",
+    )
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The values each filter can take, as found in the queue (sorted for a person)."""
+
+    categories: tuple[tuple[str, str], ...]
+    """(option id, English words)."""
+    workplaces: tuple[str, ...]
+    countries: tuple[str, ...]
+    languages: tuple[tuple[str, str], ...]
+    """(code, label)."""
+
+
+@dataclass
+class Queue:
+    """Every row of the partner's queue in triage order, and the choices for the filters."""
+
+    rows: list[Row]
+    choices: Choices = field(init=False)
+    old_key_entries: int = 0
+    """Entries still wrapped to a retired or revoked key (a re-wrap would move them)."""
+
+    def __post_init__(self) -> None:
+        self.rows.sort(key=lambda row: row.triage)  # already so from list_cases: a cheap check
+        self.choices = _choices(self.rows)
+
+    def find(self, case_id: str) -> Row | None:
+        """The row of `case_id`, if the case is in the queue."""
+        return next((row for row in self.rows if row.id == case_id), None)
+
+    def update(self, view: CaseView) -> None:
+        """Refresh one case's row after it was opened or changed (status, a reply, a note)."""
+        fresh = row_for(view)
+        for index, row in enumerate(self.rows):
+            if row.id == view.id:
+                self.rows[index] = fresh
+                break
+        else:
+            self.rows.append(fresh)
+        self.rows.sort(key=lambda row: row.triage)
+
+    def set_status(self, case_id: str, status: str, updated_day: str) -> None:
+        """A status change the server confirmed, before the case is opened again."""
+        for index, row in enumerate(self.rows):
+            if row.id == case_id:
+                self.rows[index] = replace(row, status=status, updated_day=updated_day)
+
+    def select(self, filters: Filters) -> list[Row]:
+        """The rows that pass `filters`, in the order asked for."""
+        words = filters.query.casefold().split()
+        chosen = [row for row in self.rows if _passes(row, filters) and _found(row, words)]
+        if filters.sort == "received-newest":
+            chosen.sort(key=lambda row: (row.created_day, row.id), reverse=True)
+        elif filters.sort == "received-oldest":
+            chosen.sort(key=lambda row: (row.created_day, row.id))
+        elif filters.sort == "changed-newest":
+            chosen.sort(key=lambda row: (row.updated_day, row.id), reverse=True)
+        return chosen
+
+    def counts(self) -> dict[str, int]:
+        """Totals for the queue's heading."""
+        return {
+            "total": len(self.rows),
+            "urgent": sum(row.urgent for row in self.rows),
+            "new": sum(row.status == "new" for row in self.rows),
+            "unopened": sum(not row.opened for row in self.rows),
+        }
+
+
+def _passes(row: Row, filters: Filters) -> bool:
+    return (
+        (not filters.status or row.status == filters.status)
+        and (filters.danger != "urgent" or row.urgent)
+        and (filters.danger != "danger" or row.danger)
+        and (not filters.category or filters.category in row.categories)
+        and (not filters.workplace or row.workplace == filters.workplace)
+        and (not filters.country or row.country == filters.country)
+        and (not filters.language or row.language == filters.language)
+    )
+
+
+def _found(row: Row, words: Sequence[str]) -> bool:
+    return all(word in row.search for word in words)
+
+
+def _choices(rows: Iterable[Row]) -> Choices:
+    categories: dict[str, str] = {}
+    workplaces: set[str] = set()
+    countries: set[str] = set()
+    languages: dict[str, str] = {}
+    for row in rows:
+        texts = [part.strip() for part in row.categories_text.split(",")]
+        named = len(texts) == len(row.categories)
+        for index, option in enumerate(row.categories):
+            if option not in categories or categories[option] == option:
+                categories[option] = texts[index] if named else option
+        if row.workplace:
+            workplaces.add(row.workplace)
+        if row.country:
+            countries.add(row.country)
+        if row.language:
+            languages[row.language] = row.language_label
+    return Choices(
+        categories=tuple(sorted(categories.items(), key=lambda item: item[1].casefold())),
+        workplaces=tuple(sorted(workplaces, key=str.casefold)),
+        countries=tuple(sorted(countries, key=str.casefold)),
+        languages=tuple(sorted(languages.items(), key=lambda item: item[1].casefold())),
+    )
+
+
+def page_of(rows: Sequence[Row], page: int) -> tuple[Sequence[Row], int, int]:
+    """Rows of page `page` (1-based, clamped), that page, and how many pages there are."""
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * PAGE_SIZE
+    return rows[start : start + PAGE_SIZE], page, pages
+
+
+def build(views: Iterable[CaseView], old_key_entries: int = 0) -> Queue:
+    """The queue from decrypted cases (run in a worker thread: 10,000 rows take a moment)."""
+    return Queue([row_for(view) for view in views], old_key_entries)

@@ -1,0 +1,243 @@
+"""Locked or unlocked: the one place that holds the key and every decrypted byte.
+
+Unlocking opens the key file (Argon2id, in a worker thread), connects to the server and starts
+opening the queue. Locking — by the button, or after the idle time — cancels that work, closes
+the connection and drops the keyring, the queue, the opened cases with their files and the
+filters (a search word is case content). Python cannot overwrite the bytes it freed; what it
+can do is hold no reference to them, so no page can show them again without the passphrase.
+
+Work that was under way when the console locked finds a new `generation` when it ends and
+throws its result away rather than bring content back into a locked console.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from crypto.errors import WrongPassphrase
+from crypto.keyfile import read_partner_key
+from crypto.keys import PrivateKey
+from desk import actions
+from desk.cases import CaseView, Keyring
+from desk.client import DeskError, Partner
+from desk.console import queue
+from desk.console.config import ConsoleConfig
+from desk.console.i18n import N_, ConsoleError
+from desk.console.loader import Progress, WatchedClient, open_queue
+
+OPEN_CASES: Final = 20
+"""Opened cases (with their files) kept in memory: enough to go back and forth."""
+OLD: Final = actions.OLD
+
+
+class Locked(ConsoleError):
+    """The console is locked: the passphrase must be given again."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("The console is locked. Give your passphrase to open it again."))
+
+
+@dataclass
+class Unlocked:
+    """What exists only while the console is unlocked."""
+
+    keys: list[PrivateKey]
+    keyring: Keyring
+    client: WatchedClient
+    partner: Partner
+    loading: asyncio.Task[queue.Queue]
+    progress: Progress
+    cases: OrderedDict[str, CaseView]
+    filters: queue.Filters
+    notice: str = ""
+    """A one-time line for the next page ("Reply sent"), never case content."""
+
+
+class Vault:
+    """The console's state, locked or unlocked, with the idle clock."""
+
+    def __init__(
+        self, lock_after_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.lock_after = lock_after_seconds
+        self.clock = clock
+        self.generation = 0
+        self._open: Unlocked | None = None
+        self._last_used = clock()
+        self._unlocking = asyncio.Lock()
+
+    # Locking --------------------------------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        """True when no key is held (after checking the idle clock)."""
+        self.check_idle()
+        return self._open is None
+
+    def touch(self) -> None:
+        """The caseworker did something: the idle clock starts again."""
+        self._last_used = self.clock()
+
+    def idle_seconds(self) -> float:
+        """Seconds since the caseworker last did something."""
+        return self.clock() - self._last_used
+
+    def check_idle(self) -> None:
+        """Lock if the console has been idle for too long."""
+        if self._open is not None and self.idle_seconds() >= self.lock_after:
+            self.lock()
+
+    def lock(self) -> None:
+        """Drop the key and everything decrypted; cancel what is under way."""
+        opened, self._open = self._open, None
+        self.generation += 1
+        if opened is None:
+            return
+        opened.loading.cancel()
+        opened.cases.clear()
+        opened.keys.clear()
+        # Closing the connection needs the loop; the session holds no plaintext meanwhile.
+        task = asyncio.ensure_future(_close(opened.client, opened.loading))
+        _BACKGROUND.add(task)
+        task.add_done_callback(_BACKGROUND.discard)
+        del opened
+        gc.collect()
+
+    async def shutdown(self) -> None:
+        """Lock, and wait until the connection to the server is closed (the console stops)."""
+        self.lock()
+        await asyncio.gather(*_BACKGROUND, return_exceptions=True)
+
+    def require(self) -> Unlocked:
+        """The unlocked state, or `Locked` for the page to send the caseworker to unlock."""
+        self.check_idle()
+        if self._open is None:
+            raise Locked
+        return self._open
+
+    # Unlocking ------------------------------------------------------------------------------
+
+    async def unlock(self, config: ConsoleConfig, passphrase: str) -> None:
+        """Open the key file, check it against the server, and start opening the queue."""
+        async with self._unlocking:
+            if self._open is not None:
+                self.touch()
+                return
+            generation = self.generation
+            key = await _open_key(Path(config.key_file), passphrase)
+            client = WatchedClient(config.server, config.token)
+            await client.__aenter__()
+            try:
+                partner = await client.partner()
+                keyring = Keyring([key])
+                actions.check_keyring(partner, keyring)
+            except BaseException:
+                await client.__aexit__(None, None, None)
+                raise
+            if generation != self.generation:  # locked while the key was opening
+                await client.__aexit__(None, None, None)
+                raise Locked
+            progress = client.watch(_old_ids(partner))
+            loading = asyncio.ensure_future(open_queue(client, keyring, progress))
+            self._open = Unlocked(
+                keys=[key],
+                keyring=keyring,
+                client=client,
+                partner=partner,
+                loading=loading,
+                progress=progress,
+                cases=OrderedDict(),
+                filters=queue.Filters(),
+            )
+            self.touch()
+
+    def reload(self) -> None:
+        """Open the queue again from the server (new cases, a re-wrap)."""
+        opened = self.require()
+        opened.loading.cancel()
+        opened.progress = opened.client.watch(_old_ids(opened.partner))
+        opened.loading = asyncio.ensure_future(
+            open_queue(opened.client, opened.keyring, opened.progress)
+        )
+        opened.cases.clear()
+
+    async def queue(self, wait: float) -> queue.Queue | None:
+        """The opened queue, waiting up to `wait` seconds for it; None while it still opens.
+
+        A failure while opening (the server went away) is raised once, as a `DeskError`, and the
+        console then locks: a half-opened queue would look like a short one.
+        """
+        opened = self.require()
+        loading = opened.loading
+        if not loading.done():
+            await asyncio.wait([loading], timeout=wait)
+        if not loading.done():
+            return None
+        if loading.cancelled():
+            raise Locked
+        error = loading.exception()
+        if error is not None:
+            self.lock()
+            raise error if isinstance(error, DeskError) else DeskError(str(error))
+        return loading.result()
+
+    # Cases ----------------------------------------------------------------------------------
+
+    async def case(self, case_id: str) -> CaseView:
+        """One case with its whole thread and files, from memory or from the server."""
+        opened = self.require()
+        if case_id in opened.cases:
+            opened.cases.move_to_end(case_id)
+            return opened.cases[case_id]
+        generation = self.generation
+        view = await actions.show_case(opened.client, opened.keyring, case_id, keep_files=True)
+        if generation != self.generation:
+            raise Locked
+        opened.cases[view.id] = view
+        while len(opened.cases) > OPEN_CASES:
+            opened.cases.popitem(last=False)
+        loading = opened.loading
+        if loading.done() and not loading.cancelled() and loading.exception() is None:
+            loading.result().update(view)
+        return view
+
+    def forget(self, case_id: str) -> None:
+        """Drop an opened case so that it is fetched again (after a reply or a note)."""
+        opened = self.require()
+        opened.cases.pop(case_id, None)
+
+    async def open_more_keys(self, key_file: Path, passphrase: str) -> Keyring:
+        """The held keys and one more (a retired key for a re-wrap), for this use only."""
+        opened = self.require()
+        extra = await _open_key(key_file, passphrase)
+        return Keyring([*opened.keys, extra])
+
+
+def _old_ids(partner: Partner) -> frozenset[str]:
+    return frozenset(key.key_id for key in partner.keys if key.status in OLD)
+
+
+async def _open_key(path: Path, passphrase: str) -> PrivateKey:
+    try:
+        return await asyncio.to_thread(read_partner_key, path, passphrase)
+    except WrongPassphrase as exc:
+        raise ConsoleError(
+            N_("The passphrase does not open the key file {path}."), path=str(path)
+        ) from exc
+
+
+async def _close(client: WatchedClient, loading: asyncio.Task[queue.Queue]) -> None:
+    await asyncio.wait([loading])
+    if not loading.cancelled():
+        loading.exception()  # seen: a failure after the lock has no one left to tell
+    await client.__aexit__(None, None, None)
+
+
+_BACKGROUND: set[asyncio.Task[None]] = set()
