@@ -47,7 +47,16 @@ async def issue(session: AsyncSession, slug: str, label: str = "") -> dict[str, 
     token = new_token()
     credential = await credentials.add_credential(session, partner, cleaned, token_hash(token))
     await audit.record(session, ACTOR, "credential.issue", f"{slug} {audit_name(credential.id)}")
-    return {"id": credential.id, "partner": slug, "label": cleaned, "token": token}
+    # Issued all the same (a partner may be onboarded before its key is registered), but the
+    # administrator hears that its queue stays empty until it has an active key.
+    has_key = await partners.active_key(session, partner) is not None
+    return {
+        "id": credential.id,
+        "partner": slug,
+        "label": cleaned,
+        "token": token,
+        "partner_has_active_key": has_key,
+    }
 
 
 async def list_all(session: AsyncSession) -> list[dict[str, Any]]:
