@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import select
 import shutil
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -69,7 +72,41 @@ class SandboxRefused(UserError):
     """The folder given is not one this command made: nothing in it is touched."""
 
 
-def run_sandbox(folder: Path, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> int:
+def terminal_input(prompt: str) -> str:
+    """`input()`, except that a Ctrl-C is seen at once.
+
+    The kernel hands SIGINT to any thread of the process; when a worker thread (SQLite's, the
+    Argon2 pool's) takes it, `input()` in the main thread is not interrupted and Python runs the
+    handler only after Enter: the first Ctrl-C seems swallowed. So the prompt waits in `select`
+    on the terminal and on the signal wake-up pipe, which the signal always reaches.
+    """
+    if os.name != "posix" or not sys.stdin.isatty():
+        return input(prompt)
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    previous = signal.set_wakeup_fd(wake_write)
+    try:
+        terminal = sys.stdin.fileno()
+        while True:
+            ready, _, _ = select.select([terminal, wake_read], [], [])
+            if terminal in ready:
+                # A terminal in line mode hands over one line per read.
+                line = os.read(terminal, 65536)
+                if not line:
+                    raise EOFError
+                return line.decode(sys.stdin.encoding or "utf-8", "replace").rstrip("\r\n")
+            os.read(wake_read, 512)  # a signal came: its handler runs now (KeyboardInterrupt)
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(wake_read)
+        os.close(wake_write)
+
+
+def run_sandbox(
+    folder: Path, read: Callable[[str], str] = terminal_input, out: TextIO = sys.stdout
+) -> int:
     """Run one sandbox session in `folder` (made fresh); returns an exit status."""
     folder = folder.absolute()
     with asyncio.Runner() as runner:
