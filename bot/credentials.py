@@ -64,12 +64,16 @@ async def issue(
         session, partner, cleaned, token_hash(token), chosen
     )
     await audit.record(session, ACTOR, "credential.issue", f"{slug} {audit_name(credential.id)}")
+    # Issued all the same (a partner may be onboarded before its key is registered), but the
+    # administrator hears that its queue stays empty until it has an active key.
+    has_key = await partners.active_key(session, partner) is not None
     return {
         "id": credential.id,
         "partner": slug,
         "label": cleaned,
         "role": chosen.value,
         "token": token,
+        "partner_has_active_key": has_key,
     }
 
 

@@ -3,12 +3,22 @@
 It sets up a demo partner (its key file in the sandbox folder), lets a person walk the whole
 questionnaire, submits for real, then opens the stored case with the partner's key and shows
 it as the caseworker will see it. Nothing here talks to Telegram.
+
+The folder is deleted only if this command made it: it writes a marker file into every folder it
+creates, and refuses any folder without one. The terminal is read outside the event loop (each
+engine step runs on its own), so one Ctrl-C leaves at once, whether the prompt is waiting or the
+report is being sealed and stored: the step in progress is cancelled, the database closed, and one
+line says so.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import select
 import shutil
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +26,7 @@ from typing import Any, Final, TextIO
 
 from bot import admin
 from bot.database import open_database
+from bot.errors import UserError
 from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
 from crypto.keyfile import read_partner_key, write_partner_key
 from crypto.keys import PrivateKey, new_partner_key, new_signing_key
@@ -43,6 +54,11 @@ from storage import cases, partners
 
 SANDBOX_PASSPHRASE: Final = "sandbox passphrase, demo keys only"  # noqa: S105 (demo keys only)
 PARTNER: Final = "demo-partner"
+MARKER: Final = ".grievance-sandbox"
+MARKER_TEXT: Final = (
+    "Made by 'grievance chat'. The next 'grievance chat' here deletes this folder.\n"
+)
+INTERRUPTED: Final = "Interrupted (Ctrl-C): left the sandbox; nothing more was done."
 PHOTO_SUFFIXES: Final = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif"})
 VOICE_SUFFIXES: Final = frozenset({".ogg", ".oga", ".opus"})
 BUTTON_LETTERS: Final = "abcdefghijklmnopqrstuvwxyz"
@@ -52,59 +68,130 @@ HELP: Final = (
 )
 
 
-async def chat(folder: Path, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> int:
-    """Run one sandbox session in `folder` (wiped first); returns an exit status."""
-    await asyncio.to_thread(_fresh_folder, folder)
-    url = f"sqlite+aiosqlite:///{(folder / 'grievance.sqlite3').absolute()}"
+class SandboxRefused(UserError):
+    """The folder given is not one this command made: nothing in it is touched."""
+
+
+def terminal_input(prompt: str) -> str:
+    """`input()`, except that a Ctrl-C is seen at once.
+
+    The kernel hands SIGINT to any thread of the process; when a worker thread (SQLite's, the
+    Argon2 pool's) takes it, `input()` in the main thread is not interrupted and Python runs the
+    handler only after Enter: the first Ctrl-C seems swallowed. So the prompt waits in `select`
+    on the terminal and on the signal wake-up pipe, which the signal always reaches.
+    """
+    if os.name != "posix" or not sys.stdin.isatty():
+        return input(prompt)
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    previous = signal.set_wakeup_fd(wake_write)
+    try:
+        terminal = sys.stdin.fileno()
+        while True:
+            ready, _, _ = select.select([terminal, wake_read], [], [])
+            if terminal in ready:
+                # A terminal in line mode hands over one line per read.
+                line = os.read(terminal, 65536)
+                if not line:
+                    raise EOFError
+                return line.decode(sys.stdin.encoding or "utf-8", "replace").rstrip("\r\n")
+            os.read(wake_read, 512)  # a signal came: its handler runs now (KeyboardInterrupt)
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(wake_read)
+        os.close(wake_write)
+
+
+def run_sandbox(
+    folder: Path, read: Callable[[str], str] = terminal_input, out: TextIO = sys.stdout
+) -> int:
+    """Run one sandbox session in `folder` (made fresh); returns an exit status."""
+    folder = folder.absolute()
+    with asyncio.Runner() as runner:
+        try:
+            return _session(runner, folder, read, out)
+        except KeyboardInterrupt:
+            print(f"\n{INTERRUPTED}", file=out, flush=True)
+            return 130
+
+
+def _session(runner: asyncio.Runner, folder: Path, read: Callable[[str], str], out: TextIO) -> int:
+    fresh_folder(folder)
+    url = f"sqlite+aiosqlite:///{folder / 'grievance.sqlite3'}"
     signing_key, partner_key = new_signing_key(), new_partner_key()
     key_file = folder / "partner.key"
-    await asyncio.to_thread(write_partner_key, key_file, partner_key, SANDBOX_PASSPHRASE)
-    async with open_database(url) as sessions:
-        async with sessions() as session, session.begin():
-            await _demo_partner(session, admin.Signer(signing_key), partner_key)
+    write_partner_key(key_file, partner_key, SANDBOX_PASSPHRASE)
+    with contextlib.ExitStack() as closing:
+        stack = contextlib.AsyncExitStack()
+        sessions = runner.run(stack.enter_async_context(open_database(url)))
+        closing.callback(runner.run, stack.aclose())
+        runner.run(_demo_partner(sessions, admin.Signer(signing_key), partner_key))
+        salt = runner.run(receipt_salt(sessions))
         directory = StoredDirectory(sessions)
-        submitter = StoredSubmitter(
-            sessions, directory, signing_key.verify_key, await receipt_salt(sessions)
-        )
-        salt = await receipt_salt(sessions)
+        submitter = StoredSubmitter(sessions, directory, signing_key.verify_key, salt)
         tracker = StoredTracker(sessions, salt, signing_key.verify_key)
         engine = Engine(load_default(), directory, submitter, tracker)
         print(f"Sandbox in {folder}/ (SQLite; the demo partner's key is {key_file}).", file=out)
         print(HELP, file=out)
-        submitted = await _converse(engine, read, out)
-        if not submitted:
+        if not _converse(runner, engine, read, out):
             return 0
-        opened = await asyncio.to_thread(read_partner_key, key_file, SANDBOX_PASSPHRASE)
-        async with sessions() as session:
-            partner = await partners.get_partner(session, PARTNER)
-            for case in await cases.list_cases(session, partner.id, with_entries=True):
-                print(_caseworker_view(case, opened), file=out)
+        opened = read_partner_key(key_file, SANDBOX_PASSPHRASE)
+        for view in runner.run(_caseworker_views(sessions, opened)):
+            print(view, file=out)
     return 0
 
 
-def _fresh_folder(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
+def fresh_folder(folder: Path) -> None:
+    """Make `folder` anew: only if it does not exist, or an earlier run made it (its marker)."""
+    if folder.is_symlink():
+        raise SandboxRefused(
+            f"{folder} is a symbolic link, not a sandbox folder; nothing was deleted"
+        )
+    if folder.exists():
+        if not folder.is_dir():
+            raise SandboxRefused(f"{folder} is a file, not a sandbox folder; nothing was deleted")
+        marker = folder / MARKER
+        if marker.is_symlink() or not marker.is_file():
+            raise SandboxRefused(
+                f"{folder} was not made by 'grievance chat' (it has no {MARKER} file), so "
+                "nothing in it is deleted: give --folder a folder that does not exist yet"
+            )
+        shutil.rmtree(folder)
     folder.mkdir(mode=0o700, parents=True)
+    (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
 
 
-async def _demo_partner(session: Any, signer: admin.Signer, key: PrivateKey) -> None:
-    await admin.add_partner(
-        session, signer, PARTNER, "Demo monitoring partner", key.public_key, ["TH", "MY"]
-    )
-    await admin.add_site(session, "lamphun-2", "Lamphun Plant 2", "TH", PARTNER)
-    await admin.add_site(session, "ayutthaya-1", "Ayutthaya Plant 1", "TH", PARTNER)
-    await admin.set_emergency_contacts(session, PARTNER, "Demo hotline 1300 (24 hours)")
+async def _demo_partner(sessions: Any, signer: admin.Signer, key: PrivateKey) -> None:
+    async with sessions() as session, session.begin():
+        await admin.add_partner(
+            session, signer, PARTNER, "Demo monitoring partner", key.public_key, ["TH", "MY"]
+        )
+        await admin.add_site(session, "lamphun-2", "Lamphun Plant 2", "TH", PARTNER)
+        await admin.add_site(session, "ayutthaya-1", "Ayutthaya Plant 1", "TH", PARTNER)
+        await admin.set_emergency_contacts(session, PARTNER, "Demo hotline 1300 (24 hours)")
 
 
-async def _converse(engine: Engine, read: Callable[[str], str], out: TextIO) -> bool:
-    """The terminal loop; True once a report was submitted."""
+async def _caseworker_views(sessions: Any, key: PrivateKey) -> list[str]:
+    async with sessions() as session:
+        partner = await partners.get_partner(session, PARTNER)
+        stored = await cases.list_cases(session, partner.id, with_entries=True)
+        return [_caseworker_view(case, key) for case in stored]
+
+
+def _converse(
+    runner: asyncio.Runner, engine: Engine, read: Callable[[str], str], out: TextIO
+) -> bool:
+    """The terminal loop; True once a report was submitted. The prompt waits outside the event
+    loop, so Ctrl-C there is an ordinary KeyboardInterrupt."""
     conversation = Conversation(key="sandbox")
-    reply = await engine.handle(conversation, CommandInput(Command.START))
+    reply = runner.run(engine.handle(conversation, CommandInput(Command.START)))
     buttons = _show(reply, out)
     while True:
         try:
             line = read("> ").strip()
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             print(file=out)
             return False
         if line.lower() in {"quit", "exit"}:
@@ -112,7 +199,7 @@ async def _converse(engine: Engine, read: Callable[[str], str], out: TextIO) -> 
         event = _input(line, buttons, out)
         if event is None:
             continue
-        reply = await engine.handle(conversation, event)
+        reply = runner.run(engine.handle(conversation, event))
         buttons = _show(reply, out) or buttons
         if any(message.keep for message in reply.messages):
             print("\n(This is where the worker's chat would be cleared.)", file=out)

@@ -1,7 +1,11 @@
 """`grievance desk ...`: the caseworker's commands, registered into the main command line.
 
-Key files are opened (Argon2id) before the event loop starts. A mistake or a refusal by the
-server is one line on stderr and exit status 1, as everywhere in `grievance`.
+Key files are opened (Argon2id) before the event loop starts, and their passphrases are asked
+only once the cheap checks passed (the server answers and accepts the token, the files are key
+files). A mistake or a refusal by the server is one line on stderr and exit status 1, as
+everywhere in `grievance`; with --json it is one JSON object on stderr instead
+(`{"error": "...", "status": 1}`), while results go to stdout. The output helpers at the end are
+shared with `grievance` (bot/cli.py), so both speak the same way.
 """
 
 from __future__ import annotations
@@ -19,21 +23,52 @@ from pathlib import Path
 from typing import Any, Final, NoReturn, TypeVar
 
 from crypto.errors import CryptoError
-from crypto.keyfile import read_partner_key
+from crypto.keyfile import KeyKind, read_partner_key
 from crypto.tokens import looks_like_token
 from desk import actions, render
 from desk.cases import WORKER_STATUS_LABELS, Keyring
 from desk.client import STATUSES, CaseClient, DeskError, parse_case_id
 from desk.console.cli import add_command as add_console_command
-from desk.passphrase import passphrase_for
+from desk.passphrase import PASSPHRASE_VARIABLE, check_key_file, passphrase_for
 
 PROG: Final = "grievance"
 SERVER_VARIABLE: Final = "GRIEVANCE_SERVER"
 TOKEN_VARIABLE: Final = "GRIEVANCE_TOKEN"  # noqa: S105 (a variable name)
 KEY_FILE_VARIABLE: Final = "GRIEVANCE_KEY_FILE"
 VERIFY_KEY_VARIABLE: Final = "GRIEVANCE_ADMIN_VERIFY_KEY"
+MAX_MESSAGE_CHARS: Final = 500
+JSON_ERRORS: Final = (
+    "With --json, results are JSON on stdout and an error is one JSON object on stderr, "
+    '{"error": "...", "status": N}, with the same non-zero exit status.'
+)
+ENVIRONMENT: Final = {
+    SERVER_VARIABLE: "the grievance server's address (or --server)",
+    TOKEN_VARIABLE: "your caseworker token (or --token)",
+    KEY_FILE_VARIABLE: "the partner key file (or --key)",
+    PASSPHRASE_VARIABLE: "the key file's passphrase; otherwise it is asked in the terminal",
+    VERIFY_KEY_VARIABLE: "the administrators' verify key: checks the partner's active key "
+    "before anything is sealed to it",
+}
+CONNECT: Final = (SERVER_VARIABLE, TOKEN_VARIABLE)
+OPEN_KEYS: Final = (*CONNECT, KEY_FILE_VARIABLE, PASSPHRASE_VARIABLE)
 
 T = TypeVar("T")
+
+
+def environment_help(names: Sequence[str], meanings: Mapping[str, str] = ENVIRONMENT) -> str:
+    """The epilog of a command's --help: the environment variables it reads, and why."""
+    if not names:
+        return "This command reads no environment variables."
+    width = max(len(name) for name in names)
+    lines = [f"  {name:<{width}}  {meanings[name]}" for name in names]
+    return "environment variables it reads:\n" + "\n".join(lines)
+
+
+def _help(names: Sequence[str]) -> dict[str, Any]:
+    return {
+        "epilog": environment_help(names) + "\n\n" + JSON_ERRORS,
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -63,6 +98,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "cases",
         parents=[server, keys, as_json],
         help="the queue, decrypted: urgent first, then new cases and unread follow-ups",
+        **_help(OPEN_KEYS),
     )
     cases.add_argument("--status", choices=STATUSES, help="only cases with this status")
     cases.add_argument(
@@ -74,6 +110,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "show",
         parents=[server, keys, as_json],
         help="one case, its whole thread decrypted; the worker's new entries are then marked seen",
+        **_help(OPEN_KEYS),
     )
     show.add_argument("case", metavar="CASE", help="case id, e.g. 7KQ2M9XD4H1A")
     show.add_argument(
@@ -85,28 +122,40 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     show.set_defaults(run=_guarded(run_show))
 
     status = commands.add_parser(
-        "status", parents=[server, as_json], help="set a case's status (the worker sees it)"
+        "status",
+        parents=[server, as_json],
+        help="set a case's status (the worker sees it)",
+        **_help(CONNECT),
     )
     status.add_argument("case", metavar="CASE")
     status.add_argument("status", metavar="STATUS", choices=STATUSES, help=", ".join(STATUSES))
     status.set_defaults(run=_guarded(run_status))
 
     reply = commands.add_parser(
-        "reply", parents=[server, as_json], help="answer the worker (they read it with /status)"
+        "reply",
+        parents=[server, as_json],
+        help="answer the worker (they read it with /status)",
+        **_help((*CONNECT, VERIFY_KEY_VARIABLE)),
     )
     reply.add_argument("case", metavar="CASE")
     reply.add_argument("text", metavar="TEXT")
     reply.set_defaults(run=_guarded(run_reply))
 
     note = commands.add_parser(
-        "note", parents=[server, as_json], help="a note for your organisation only"
+        "note",
+        parents=[server, as_json],
+        help="a note for your organisation only",
+        **_help((*CONNECT, VERIFY_KEY_VARIABLE)),
     )
     note.add_argument("case", metavar="CASE")
     note.add_argument("text", metavar="TEXT")
     note.set_defaults(run=_guarded(run_note))
 
     export = commands.add_parser(
-        "export", parents=[server, keys], help="every case decrypted, as CSV or JSON"
+        "export",
+        parents=[server, keys],
+        help="every case decrypted, as CSV or JSON",
+        **_help(OPEN_KEYS),
     )
     export.add_argument("--format", choices=("csv", "json"), required=True)
     export.add_argument("--status", choices=STATUSES, help="only cases with this status")
@@ -119,6 +168,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "rewrap",
         parents=[server, keys, as_json],
         help="after a key rotation: move every case from the old key(s) to the active key",
+        **_help((*OPEN_KEYS, VERIFY_KEY_VARIABLE)),
     )
     rewrap.set_defaults(run=_guarded(run_rewrap))
 
@@ -271,19 +321,33 @@ def run_rewrap(args: argparse.Namespace) -> int:
         left.append(f"{result.damaged} entries did not open (damaged) and were left as they are")
     if left:
         advice = " (run again with that key's file: --key)" if missing else ""
-        print(f"{PROG}: error: not all moved: {'; '.join(left)}{advice}", file=sys.stderr)
-        return 1
+        return report_error(f"not all moved: {'; '.join(left)}{advice}", as_json=args.json)
     return 0
 
 
 # Plumbing -------------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    """A usage mistake is one line and status 2, as in `grievance`."""
+class UsageError(Exception):
+    """A malformed command line (exit status 2), reported like every other mistake."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (or one JSON object), not a usage block."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def version() -> str:
+    """The installed version of the grievance channel."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("grievance-channel")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -292,14 +356,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     The same commands as `grievance desk CMD`; it starts in a fraction of the time because
     nothing of the bot (Telegram, SQLAlchemy) is loaded on the caseworker's laptop.
     """
-    parser = _Parser(prog=f"{PROG} desk", description="The caseworker's desk.")
-    register(parser.add_subparsers(dest="desk_command", required=True, parser_class=_Parser))
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = Parser(
+        prog=f"{PROG} desk",
+        description="The caseworker's desk.",
+        epilog=JSON_ERRORS,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    register(parser.add_subparsers(dest="desk_command", required=True, parser_class=Parser))
+    as_json = "--json" in arguments
     try:
+        args = parser.parse_args(arguments)
         return int(args.run(args))
+    except UsageError as exc:
+        return report_error(str(exc), as_json=as_json, status=2)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; nothing more was done", file=sys.stderr)
-        return 130
+        return report_error("interrupted; nothing more was done", as_json=as_json, status=130)
 
 
 @dataclass(frozen=True)
@@ -319,14 +391,25 @@ def key_files(args: argparse.Namespace, environ: Mapping[str, str] = os.environ)
     The connection settings are checked first, so a caseworker does not type a passphrase
     only to learn that the server is not set.
     """
-    connection(args, environ)
+    server, token = connection(args, environ)
     paths: list[Path] = args.keys or []
     if not paths:
         from_env = environ.get(KEY_FILE_VARIABLE)
         if not from_env:
             raise DeskError(f"no key file: pass --key FILE or set {KEY_FILE_VARIABLE}")
         paths = [Path(from_env)]
-    return KeyFiles(tuple((path, passphrase_for(str(path), new=False)) for path in paths))
+    for path in paths:
+        check_key_file(path, KeyKind.PARTNER)
+    asyncio.run(_answers(server, token))
+    return KeyFiles(
+        tuple((path, passphrase_for(str(path), new=False, environ=environ)) for path in paths)
+    )
+
+
+async def _answers(server: str, token: str) -> None:
+    """The server is there and takes the token (one request), before a passphrase is asked."""
+    async with CaseClient(server, token) as client:
+        await client.partner()
 
 
 @contextlib.asynccontextmanager
@@ -376,14 +459,14 @@ def _run(args: argparse.Namespace, action: Callable[[CaseClient], Awaitable[T]])
 
 
 def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """One line on stderr and status 1 for anything the caseworker can act on."""
+    """One line on stderr (one JSON object with --json) and status 1 for anything the
+    caseworker can act on."""
 
     def run(args: argparse.Namespace) -> int:
         try:
             return command(args)
         except (DeskError, CryptoError) as exc:
-            print(f"{PROG}: error: {exc}", file=sys.stderr)
-            return 1
+            return report_error(str(exc), as_json=getattr(args, "json", False))
 
     run.__doc__ = command.__doc__
     return run
@@ -414,4 +497,38 @@ def _day(text: str) -> str:
 
 
 def _print_json(data: Any) -> None:
+    print_json(data)
+
+
+# Output shared with `grievance` ------------------------------------------------------------------
+
+
+def print_json(data: Any) -> None:
+    """A result, as JSON on stdout."""
     print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text` safe for a terminal and a log: control characters escaped, long text cut."""
+    safe = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return safe if len(safe) <= limit else safe[:limit] + "…"
+
+
+def report_error(
+    message: str, *, as_json: bool, status: int = 1, details: Mapping[str, Any] | None = None
+) -> int:
+    """Say a mistake: `grievance: error: ...` on stderr, or one JSON object there with --json.
+
+    Returns `status`, the exit status to leave with.
+    """
+    if as_json:
+        body = {"error": one_line(message), "status": status, **(details or {})}
+        print(json.dumps(body, ensure_ascii=False), file=sys.stderr)
+    else:
+        print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
+    return status
+
+
+def report_warning(message: str) -> None:
+    """Something the person should know although the command did what it was asked."""
+    print(f"{PROG}: warning: {one_line(message)}", file=sys.stderr)

@@ -8,11 +8,13 @@ that mode does not support; unique constraints, not SAVEPOINTs, settle races.
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,10 +22,13 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.errors import StorageError
+
 DATABASE_URL_VARIABLE = "GRIEVANCE_DATABASE_URL"
 DATA_DIR_VARIABLE = "GRIEVANCE_DATA_DIR"
-DEFAULT_DATA_DIR = "data"
 SQLITE_FILE_NAME = "grievance.sqlite3"
+# The async drivers this package installs; any other driver named in a URL is refused up front.
+SUPPORTED_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 
 #: How long a SQLite writer waits for the write lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -64,19 +69,72 @@ def async_url(url: str) -> str:
     return url
 
 
-def database_url_from_env() -> str:
-    """Return the database URL from the environment (async driver form).
+class DatabaseNotConfigured(StorageError):
+    """Neither a data folder nor a database URL is configured, or the URL is not usable."""
 
-    ``GRIEVANCE_DATABASE_URL`` wins; otherwise a SQLite file in ``GRIEVANCE_DATA_DIR`` (default
-    ``./data``), whose folder is created owner-only.
+
+def database_url_from_env(environ: Mapping[str, str] = os.environ) -> str:
+    """Return the database URL from the environment (async driver form); creates nothing.
+
+    ``GRIEVANCE_DATABASE_URL`` wins; otherwise a SQLite file in ``GRIEVANCE_DATA_DIR``. There is
+    no default folder: a guessed one (the working directory, a home folder) silently gives a
+    second, empty database to whoever runs a command from elsewhere or as another user.
     """
-    configured = os.environ.get(DATABASE_URL_VARIABLE, "").strip()
+    configured = environ.get(DATABASE_URL_VARIABLE, "").strip()
     if configured:
-        return async_url(configured)
-    data_dir = Path(os.environ.get(DATA_DIR_VARIABLE, "").strip() or DEFAULT_DATA_DIR)
-    data_dir.mkdir(mode=DATA_DIR_MODE, parents=True, exist_ok=True)
-    # Absolute, so the URL still points at the same file if the process changes directory.
+        return checked_url(configured)
+    data_dir = environ.get(DATA_DIR_VARIABLE, "").strip()
+    if not data_dir:
+        raise DatabaseNotConfigured(
+            f"no database is configured: set {DATA_DIR_VARIABLE} to the server's data folder "
+            f"(SQLite) or {DATABASE_URL_VARIABLE} to its PostgreSQL URL"
+        )
+    return sqlite_url(Path(data_dir))
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """The URL of the SQLite file in ``data_dir``, absolute (a change of directory is harmless)."""
     return f"sqlite+aiosqlite:///{(data_dir / SQLITE_FILE_NAME).absolute()}"
+
+
+def checked_url(url: str) -> str:
+    """``url`` in its async driver form, if it names a backend and driver installed here.
+
+    The refusal never repeats the URL: it may hold a password.
+    """
+    converted = async_url(url.strip())
+    try:
+        parsed = make_url(converted)
+    except (ArgumentError, ValueError) as exc:
+        raise DatabaseNotConfigured(
+            f"{DATABASE_URL_VARIABLE} is not a database URL: write "
+            "postgresql://USER@HOST/DATABASE or sqlite:////PATH/TO/FILE"
+        ) from exc
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend not in SUPPORTED_DRIVERS:
+        raise DatabaseNotConfigured(
+            f"{DATABASE_URL_VARIABLE} names a {backend} database; this server uses PostgreSQL "
+            "(postgresql://...) or SQLite (sqlite:///...)"
+        )
+    if SUPPORTED_DRIVERS[backend] != driver:
+        raise DatabaseNotConfigured(
+            f"{DATABASE_URL_VARIABLE} names the {driver} driver, which is not installed: write "
+            f"plain {backend}://... (the {SUPPORTED_DRIVERS[backend]} driver is used)"
+        )
+    return converted
+
+
+def describe(url: str) -> str:
+    """Which database ``url`` is, in words an operator recognises; never its password."""
+    parsed: URL = make_url(url)
+    if is_sqlite(url):
+        path = sqlite_path(url)
+        return f"SQLite database {path.absolute() if path else parsed.database or ':memory:'}"
+    where = parsed.host or "localhost"
+    if parsed.port:
+        where += f":{parsed.port}"
+    user = f" as {parsed.username}" if parsed.username else ""
+    return f"PostgreSQL database {parsed.database or '(default)'} on {where}{user}"
 
 
 def is_sqlite(url: str) -> bool:

@@ -175,3 +175,26 @@ async def set_emergency_contacts(session: AsyncSession, partner: Partner, contac
     """Replace what a worker in danger is shown for this partner."""
     partner.emergency_contacts = contacts
     await session.flush()
+
+
+async def rename_partner(session: AsyncSession, partner: Partner, name: str) -> None:
+    """Replace the partner's full name (its slug, used in signed statements, stays)."""
+    partner.name = name
+    await session.flush()
+
+
+async def set_countries(session: AsyncSession, partner: Partner, countries: Iterable[str]) -> None:
+    """Make ``countries`` (alpha-2, validated by the caller) exactly the ones the partner covers
+    by default.
+
+    AlreadyExists if one of them already has another default partner: one default partner per
+    country, so routing is never ambiguous.
+    """
+    codes = sorted({country.upper() for country in countries})
+    for code in codes:
+        holder = await partner_for_country(session, code)
+        if holder is not None and holder.id != partner.id:
+            raise AlreadyExists(f"country {code} is already covered by partner {holder.slug!r}")
+    kept = {c.country: c for c in partner.countries}
+    partner.countries = [kept.get(code) or PartnerCountry(country=code) for code in codes]
+    await session.flush()

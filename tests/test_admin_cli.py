@@ -112,7 +112,7 @@ def test_add_list_rotate_revoke(env, capsys):
 
     run_json(
         capsys, "admin", "partner", "revoke-key", "mekong-workers",
-        key_id(bytes(second.public_key)), "--signing-key", env["signing_key"],
+        key_id(bytes(second.public_key)), "--signing-key", env["signing_key"], "--force",
     )  # fmt: skip
     keys = listed(capsys)["mekong-workers"]["keys"]
     assert {k["status"] for k in keys} == {"retired", "revoked"}
@@ -237,3 +237,37 @@ def test_without_a_pinned_verify_key_nothing_is_signed(env, capsys, monkeypatch)
     monkeypatch.delenv("GRIEVANCE_ADMIN_VERIFY_KEY")
     status, _, err = run(capsys, "admin", "partner", "list")
     assert status == 1 and "GRIEVANCE_ADMIN_VERIFY_KEY is not set" in err
+
+
+def test_revoking_the_active_key_needs_force_and_then_warns(env, capsys):
+    added, _key = add_partner(capsys, env)
+    revoke = ["admin", "partner", "revoke-key", "mekong-workers", added["key_id"]]
+    revoke += ["--signing-key", env["signing_key"]]
+    status, out, err = run(capsys, *revoke)
+    assert status == 1 and out == "" and err.count("\n") == 1
+    assert "is the active key of partner 'mekong-workers'" in err and "--force" in err
+    assert listed(capsys)["mekong-workers"]["keys"][0]["status"] == "active"
+
+    status, out, err = run(capsys, *revoke, "--force")
+    assert status == 0 and "is revoked" in out
+    warning, database = err.splitlines()
+    assert warning.startswith("grievance: warning: partner 'mekong-workers' has no active key")
+    assert database.startswith("grievance: database: ")
+    assert listed(capsys)["mekong-workers"]["keys"][0]["status"] == "revoked"
+
+
+def test_a_credential_for_a_partner_without_an_active_key_is_issued_with_a_warning(env, capsys):
+    added, _key = add_partner(capsys, env)
+    run_json(
+        capsys, "admin", "partner", "revoke-key", "mekong-workers", added["key_id"],
+        "--signing-key", env["signing_key"], "--force",
+    )  # fmt: skip
+    status, out, err = run(capsys, "admin", "credential", "issue", "mekong-workers")
+    assert status == 0 and "gct_" in out
+    assert "grievance: warning: partner 'mekong-workers' has no active key" in err
+    issued = run_json(capsys, "admin", "credential", "issue", "mekong-workers")
+    assert issued["token"].startswith("gct_")
+    assert issued["warnings"] == [
+        "partner 'mekong-workers' has no active key, so its queue receives no new reports "
+        "until 'partner rotate' gives it one"
+    ]

@@ -155,7 +155,11 @@ async def test_a_revoked_key_is_never_used_and_the_worker_is_told_plainly(
         review = await walk_to(worker, "review")
         async with running.service.sessions() as session, session.begin():
             await admin.revoke_key(
-                session, admin.Signer(running.signing_key), SLUG, kid(running.partner_key)
+                session,
+                admin.Signer(running.signing_key),
+                SLUG,
+                kid(running.partner_key),
+                force=True,
             )
         await worker.press("Send", review)
         told = await worker.wait_for_bot_message(lambda m: NO_ORGANISATION in m.text, timeout=10)

@@ -9,9 +9,11 @@ from sqlalchemy import text
 from storage.db import (
     DATA_DIR_VARIABLE,
     DATABASE_URL_VARIABLE,
+    DatabaseNotConfigured,
     async_url,
     create_engine,
     database_url_from_env,
+    describe,
     is_sqlite,
     session_factory,
 )
@@ -37,25 +39,59 @@ def test_url_that_names_a_driver_is_kept() -> None:
     assert async_url("postgres://u@h/d") == "postgresql+asyncpg://u@h/d"
 
 
-def test_without_a_url_the_database_is_sqlite_in_a_private_data_dir(
+async def test_without_a_url_the_database_is_sqlite_in_a_private_data_dir(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv(DATABASE_URL_VARIABLE, raising=False)
     data_dir = tmp_path / "state"
     monkeypatch.setenv(DATA_DIR_VARIABLE, str(data_dir))
-    assert database_url_from_env() == f"sqlite+aiosqlite:///{data_dir / 'grievance.sqlite3'}"
+    url = database_url_from_env()
+    assert url == f"sqlite+aiosqlite:///{data_dir / 'grievance.sqlite3'}"
+    assert not data_dir.exists()  # naming the database creates nothing
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
     assert mode(data_dir) == 0o700
 
 
-def test_default_data_dir_is_data_in_the_working_directory(
+def test_without_a_data_dir_or_url_no_database_is_guessed(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv(DATABASE_URL_VARIABLE, raising=False)
     monkeypatch.delenv(DATA_DIR_VARIABLE, raising=False)
     monkeypatch.chdir(tmp_path)
-    url = database_url_from_env()
-    assert url == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'grievance.sqlite3'}"
-    assert mode(tmp_path / "data") == 0o700
+    with pytest.raises(DatabaseNotConfigured, match="set GRIEVANCE_DATA_DIR"):
+        database_url_from_env()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://admin:SENTINEL-PASSWORD@db/grievance", "names a mysql database"),
+        ("postgresql+psycopg2://admin:SENTINEL-PASSWORD@db/g", "names the psycopg2 driver"),
+        ("SENTINEL-PASSWORD", "is not a database URL"),
+    ],
+)
+def test_an_unusable_url_is_refused_without_repeating_it(
+    monkeypatch: pytest.MonkeyPatch, url: str, message: str
+) -> None:
+    monkeypatch.setenv(DATABASE_URL_VARIABLE, url)
+    with pytest.raises(DatabaseNotConfigured, match=message) as refused:
+        database_url_from_env()
+    assert "SENTINEL-PASSWORD" not in str(refused.value)
+
+
+def test_a_database_is_described_without_its_password() -> None:
+    assert describe("postgresql+asyncpg://admin:s3cret@db:5433/grievance") == (
+        "PostgreSQL database grievance on db:5433 as admin"
+    )
+    assert describe("sqlite+aiosqlite:////srv/g/grievance.sqlite3") == (
+        "SQLite database /srv/g/grievance.sqlite3"
+    )
 
 
 def test_is_sqlite_knows_both_backends() -> None:

@@ -59,7 +59,7 @@ async def revoke_partner_key(running) -> None:
         sessions() as session,
         session.begin(),
     ):
-        await admin.revoke_key(session, signer, "mekong-workers", revoked)
+        await admin.revoke_key(session, signer, "mekong-workers", revoked, force=True)
 
 
 def texts_after(worker, message_id: int) -> list[str]:
