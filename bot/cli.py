@@ -725,7 +725,8 @@ def run_credential_list(args: argparse.Namespace) -> int:
         state = f"revoked {item['revoked_day']}" if item["revoked_day"] else "active"
         label = f"  {item['label']}" if item["label"] else ""
         lines.append(
-            f"#{item['id']}  {item['partner']}  {item['role']:<6}  issued {item['created_day']}  {state}{label}"
+            f"#{item['id']}  {item['partner']}  {item['role']:<6}  "
+            f"issued {item['created_day']}  {state}{label}"
         )
     return _done(args, {"credentials": listed}, "\n".join(lines) or "No credentials yet.")
 
