@@ -32,6 +32,12 @@ def add_command(commands: argparse._SubParsersAction[Any]) -> None:
             f"and never stored. Reads {VERIFY_KEY_VARIABLE} (the administrators' verify key) "
             "to check the partner's key before sealing replies and notes to it."
         ),
+        epilog=(
+            "environment variables it reads:\n"
+            f"  {VERIFY_KEY_VARIABLE}  the administrators' verify key (gvk1...)\n\n"
+            "It prints no JSON: its mistakes are one line on stderr with exit status 1."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     console.add_argument(
         "--port", type=int, default=0, help="port to listen on (default: a free one)"
