@@ -18,13 +18,9 @@ from bot.database import open_database
 from crypto.keys import key_id
 
 WORKER = {"user_id": 882000001, "first_name": "Aung", "language_code": "en"}
-NOT_SAVED = (
-    "Sorry, your report could not be saved just now. Nothing is lost: "
-    "please press Try again in a moment."
-)
+NOT_SAVED = "The service is busy just now. Nothing was lost. Please try again in a few minutes."
 NO_ORGANISATION = (
-    "Sorry, no organisation can receive reports for this workplace through this "
-    "service yet. Nothing was sent or kept."
+    "Sorry, no organisation can receive this through this service yet. Nothing was sent or kept."
 )
 RECEIPT = "Your receipt number is"
 TOO_MANY = "You have sent many reports today. Please try again tomorrow."
