@@ -104,3 +104,17 @@ def stored_bytes():
         return b"\n".join(chunks)
 
     return collect
+
+
+@pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bot API retries in milliseconds and a 0.4 s read timeout, for tests that inject faults.
+
+    Set before the bot starts (request this fixture before `deployment`): the adapter and the
+    HTTP requests read these when they are made.
+    """
+    from bot import aiohttp_request, delivery
+
+    fast = delivery.RetryPolicy(attempts=4, first_delay=0.02, max_delay=0.1, budget=5.0)
+    monkeypatch.setattr(delivery, "DEFAULT_POLICY", fast)
+    monkeypatch.setattr(aiohttp_request, "READ_TIMEOUT", 0.4)
