@@ -1058,6 +1058,11 @@ class FakeBotAPI:
         plans = self._stalls.setdefault(method.lower(), deque())
         plans.extend([StallPlan(seconds, carry_out)] * times)
 
+    def clear_faults(self) -> None:
+        """Forget every failure and stall not yet used up."""
+        self._failures.clear()
+        self._stalls.clear()
+
     def add_method(self, name: str, handler: MethodHandler) -> None:
         """Serve an extra method; ``handler(params)`` returns the result or raises BotAPIError."""
         self._handlers[name] = handler
