@@ -41,6 +41,10 @@ class DatabaseFaults:
         event.listen(engine, "commit", faults._on_commit)
         return faults
 
+    def start_counting(self) -> None:
+        """Count the calls from now on, failing none."""
+        self.calls, self.fail_at = 0, None
+
     def fail_call(self, number: int) -> None:
         """The `number`th call from now fails (1 = the very next one); the count restarts."""
         self.calls, self.fail_at = 0, number
