@@ -7,7 +7,9 @@ the in-memory session so that the conversation can be deleted afterwards. Nothin
 
 from __future__ import annotations
 
+import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Final, TypeVar
 
@@ -25,6 +27,8 @@ from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot import delivery
+from bot.delivery import RetryPolicy, attempt
 from handlers.engine import Engine
 from handlers.i18n import N_, OFFERED_LANGUAGES, translator
 from handlers.io import (
@@ -34,6 +38,7 @@ from handlers.io import (
     Effect,
     Input,
     Media,
+    Message,
     Other,
     Press,
     Reply,
@@ -48,6 +53,9 @@ T = TypeVar("T")
 
 DELETE_BATCH: Final = 100
 """deleteMessages takes at most 100 message ids a call."""
+MAX_COPIES: Final = 8
+"""At most this many ids below a retried message are taken for copies of it."""
+_Shown = tuple[Message, list[int]]
 
 COMMAND_DESCRIPTIONS: Final = (
     (Command.REPORT, N_("Report a problem")),
@@ -62,9 +70,12 @@ COMMAND_DESCRIPTIONS: Final = (
 class TelegramAdapter:
     """One instance serves every chat of the bot."""
 
-    def __init__(self, engine: Engine, store: SessionStore) -> None:
+    def __init__(
+        self, engine: Engine, store: SessionStore, policy: RetryPolicy | None = None
+    ) -> None:
         self.engine = engine
         self.store = store
+        self.policy = policy or delivery.DEFAULT_POLICY
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
         """Route every update through `on_update` (no per-command handlers: one place decides)."""
@@ -87,9 +98,9 @@ class TelegramAdapter:
         allowed, warn = self.store.allow_message(session.conversation.key)
         if not allowed:
             if warn:
-                await self._carry_out(
-                    bot, chat.id, session, self.engine.slow_down(session.conversation), None, None
-                )
+                async with session.lock:
+                    slow = self.engine.slow_down(session.conversation)
+                    await self._carry_out(bot, chat.id, session, slow, None, None)
             return
         incoming = update.effective_message
         event = self._input(update, bot)
@@ -99,8 +110,12 @@ class TelegramAdapter:
                 # Memory only, and only to order the language picker.
                 session.conversation.profile_language = user.language_code
             pressed = update.callback_query.message if update.callback_query else None
+            await self._tidy(bot, chat.id, session)
+            # What could not be delivered before comes first, before the new input is answered.
+            early = await self._deliver_pending(bot, chat.id, session)
             if incoming is not None and update.callback_query is None:
                 session.transcript.append(incoming.message_id)
+                session.newest_id = max(session.newest_id, incoming.message_id)
             reply = await self.engine.handle(session.conversation, event)
             # The kind of input and of answer only: never who, never what they wrote.
             log.debug(
@@ -116,6 +131,7 @@ class TelegramAdapter:
                 reply,
                 pressed.message_id if pressed is not None else None,
                 incoming.message_id if incoming is not None and pressed is None else None,
+                early,
             )
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -162,49 +178,156 @@ class TelegramAdapter:
         reply: Reply,
         pressed_id: int | None,
         input_id: int | None,
+        early: Iterable[_Shown] = (),
     ) -> None:
+        """Show the reply, then clean up what came before it.
+
+        The reply's clean-up applies to the messages from before the reply, so its own last word
+        stays; and it waits while a message the worker must see is not on their screen: that
+        message is then kept, and the clean-up done once it has been delivered.
+        """
+        shown = list(early)
+        missed: list[Message] = []
         edited = False
         for message in reply.messages:
             if message.edit and pressed_id is not None:
-                edited = (
-                    await _quietly(
-                        bot.edit_message_text(
-                            _clip(message.text),
-                            chat_id=chat_id,
-                            message_id=pressed_id,
-                            reply_markup=_keyboard(message.buttons),
-                        )
-                    )
-                    is not None
+                changed = await attempt(
+                    functools.partial(
+                        bot.edit_message_text,
+                        _clip(message.text),
+                        chat_id=chat_id,
+                        message_id=pressed_id,
+                        reply_markup=_keyboard(message.buttons),
+                    ),
+                    self.policy,
                 )
+                edited = changed.result is not None
                 if edited:
                     continue
-            sent = await _quietly(
-                bot.send_message(
-                    chat_id, _clip(message.text), reply_markup=_keyboard(message.buttons)
-                )
-            )
-            if isinstance(sent, TelegramMessage):
-                (session.kept if message.keep else session.transcript).append(sent.message_id)
+            delivered = await self._send(bot, chat_id, session, message.text, message.buttons)
+            if delivered is None:
+                if message.must_see:
+                    missed.append(message)
+                continue
+            shown.append((message, delivered))
         if pressed_id is not None and not edited and Effect.DELETE_PRESSED not in reply.effects:
             # The buttons of an answered question must not be pressed again.
             await _quietly(bot.edit_message_reply_markup(chat_id=chat_id, message_id=pressed_id))
+        held: list[Effect] = []
         for effect in reply.effects:
             if effect == Effect.DELETE_CONVERSATION:
-                await _delete(bot, chat_id, session.transcript)
+                if missed or session.pending:
+                    held.append(effect)  # not while the worker has not seen the last word
+                    continue
+                await self._delete(bot, chat_id, session, session.transcript)
                 session.transcript.clear()
             elif effect == Effect.WIPE:
-                await _delete(bot, chat_id, [*session.transcript, *session.kept])
+                everything = [*session.transcript, *session.kept, *session.fleeting]
+                await self._delete(bot, chat_id, session, everything)
                 session.transcript.clear()
                 session.kept.clear()
+                session.fleeting.clear()
+                session.copies.clear()
             elif effect == Effect.DELETE_PRESSED and pressed_id is not None:
-                await _delete(bot, chat_id, [pressed_id])
-                if pressed_id in session.kept:
-                    session.kept.remove(pressed_id)
+                group = session.copies.pop(pressed_id, (pressed_id,))
+                await self._delete(bot, chat_id, session, list(group))
+                for message_id in group:
+                    session.copies.pop(message_id, None)
+                session.kept = [i for i in session.kept if i not in group]
             elif effect == Effect.DELETE_INPUT and input_id is not None:
-                await _delete(bot, chat_id, [input_id])
+                await self._delete(bot, chat_id, session, [input_id])
                 if input_id in session.transcript:
                     session.transcript.remove(input_id)
+        for message, ids in shown:
+            _file(session, message, ids)
+        if missed or held:
+            session.hold(missed, held, time.monotonic())
+
+    async def _send(
+        self,
+        bot: Bot,
+        chat_id: int,
+        session: Session,
+        text: str,
+        buttons: tuple[tuple[Button, ...], ...],
+    ) -> list[int] | None:
+        """Send one message, retrying; its id and those of copies a retry may have made."""
+        before = session.newest_id
+        sent = await attempt(
+            functools.partial(
+                bot.send_message, chat_id, _clip(text), reply_markup=_keyboard(buttons)
+            ),
+            self.policy,
+        )
+        if not isinstance(sent.result, TelegramMessage):
+            return None
+        message_id = sent.result.message_id
+        session.newest_id = max(session.newest_id, message_id)
+        if not sent.ambiguous or not before:
+            return [message_id]
+        # A retried send that timed out may have arrived as well. Ids in a chat only grow, so
+        # every id between the last we knew and this one that is not ours is such a copy (or a
+        # message of the worker's not yet handled): deleted with this one, never left behind.
+        gap = range(max(before + 1, message_id - MAX_COPIES), message_id)
+        return [message_id, *gap]
+
+    async def _deliver_pending(self, bot: Bot, chat_id: int, session: Session) -> list[_Shown]:
+        """Show what could not be delivered before; then the clean-up that waited for it."""
+        if not session.pending:
+            return []
+        shown: list[_Shown] = []
+        still: list[Message] = []
+        for message in session.pending:
+            delivered = await self._send(
+                bot, chat_id, session, message.later or message.text, message.buttons
+            )
+            if delivered is None:
+                still.append(message)
+            else:
+                shown.append((message, delivered))
+        if still:
+            session.pending = still
+            return shown
+        for effect in session.release():
+            if effect == Effect.DELETE_CONVERSATION:
+                await self._delete(bot, chat_id, session, session.transcript)
+                session.transcript.clear()
+        return shown
+
+    async def _tidy(self, bot: Bot, chat_id: int, session: Session) -> None:
+        """Before answering: remove the fleeting messages, retry deletions that failed."""
+        if session.fleeting or session.undeleted:
+            ids = [*session.fleeting, *session.undeleted]
+            session.fleeting, session.undeleted = [], []
+            await self._delete(bot, chat_id, session, ids)
+
+    async def _delete(self, bot: Bot, chat_id: int, session: Session, ids: list[int]) -> None:
+        """Delete what Telegram lets a bot delete; messages already gone are simply skipped.
+
+        A batch that fails for want of a connection is tried again at the worker's next
+        message: a conversation left on the phone is what this must not do.
+        """
+        ids = list(dict.fromkeys(ids))
+        for start in range(0, len(ids), DELETE_BATCH):
+            batch = ids[start : start + DELETE_BATCH]
+            done = await attempt(
+                functools.partial(bot.delete_messages, chat_id, batch), self.policy
+            )
+            if done.result is None and not done.refused:
+                session.undeleted.extend(batch)
+
+
+def _file(session: Session, message: Message, ids: list[int]) -> None:
+    """Put a shown message where its lifetime says (ids: the message and its copies)."""
+    if message.keep:
+        session.kept.extend(ids)
+        if len(ids) > 1:
+            for message_id in ids:
+                session.copies[message_id] = tuple(ids)
+    elif message.fleeting:
+        session.fleeting.extend(ids)
+    else:
+        session.transcript.extend(ids)
 
 
 async def set_commands(bot: Bot) -> None:
@@ -243,12 +366,6 @@ def _keyboard(rows: Iterable[Iterable[Button]]) -> InlineKeyboardMarkup | None:
 def _clip(text: str) -> str:
     limit = MessageLimit.MAX_TEXT_LENGTH
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-async def _delete(bot: Bot, chat_id: int, message_ids: list[int]) -> None:
-    """Delete what Telegram lets a bot delete; messages already gone are simply skipped."""
-    for start in range(0, len(message_ids), DELETE_BATCH):
-        await _quietly(bot.delete_messages(chat_id, message_ids[start : start + DELETE_BATCH]))
 
 
 async def _quietly(call: Awaitable[T]) -> T | None:

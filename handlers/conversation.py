@@ -6,6 +6,7 @@ cancelled or wiped, and when the conversation has been idle too long.
 
 from __future__ import annotations
 
+import copy
 import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -66,6 +67,13 @@ class Conversation:
     token: str = field(default_factory=new_token)
     receipt_token: str | None = None
     """Token of the receipt's "I have saved it" button, valid after the draft is gone."""
+    submission: tuple[str, str] | None = None
+    """(case id, receipt) drawn at the draft's first Send and kept until the draft is gone, so
+    that sending it again after a lost answer finds the same case instead of making a second."""
+    submitting: bool = False
+    """A Send of this draft is being committed right now."""
+    sent_token: str | None = None
+    """Token of the last draft that was sent: its Send button, pressed again, changes nothing."""
     returning_to: int | None = None
     """The step to go back to after /language."""
     mode: Mode | None = None
@@ -76,6 +84,14 @@ class Conversation:
     def attachment_bytes(self) -> int:
         """Memory the draft's attachments hold, to cap what one chat can make us keep."""
         return sum(len(d.attachment.data) for d in self.attachments)
+
+    def snapshot(self) -> Conversation:
+        """A copy to go back to if answering an input fails half-way (attachments are shared)."""
+        return copy.deepcopy(self)
+
+    def restore(self, saved: Conversation) -> None:
+        """Be again exactly what `saved` was (`saved` is used up)."""
+        self.__dict__.update(saved.__dict__)
 
     def reset(self) -> None:
         """Forget the draft (language and the receipt button survive)."""
@@ -89,4 +105,5 @@ class Conversation:
         self.site_label = ""
         self.automatic.clear()
         self.returning_to = None
+        self.submission = None
         self.token = new_token()

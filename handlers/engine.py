@@ -10,7 +10,8 @@ import asyncio
 from typing import Any, Final
 
 from crypto.errors import InvalidReceipt
-from crypto.receipts import parse_receipt
+from crypto.ids import new_case_id
+from crypto.receipts import new_receipt, parse_receipt
 from handlers.conversation import Conversation, DraftAttachment, Mode, new_token
 from handlers.countries import country_name
 from handlers.i18n import (
@@ -51,7 +52,7 @@ from handlers.ports import (
     NoLimits,
     NoRoute,
     Route,
-    SubmissionFailed,
+    StorageUnavailable,
     Submitter,
     Tracker,
 )
@@ -68,6 +69,7 @@ SEP: Final = ":"
 
 MAX_FOLLOW_UP_LENGTH: Final = 3500
 MODE_CODES: Final = frozenset({"stop", "follow_up", "read_done"})
+SEND_CODES: Final = frozenset({"send", "retry"})
 STATUS_LABELS: Final = {
     "new": N_("Received"),
     "acknowledged": N_("Seen by the organisation"),
@@ -111,7 +113,20 @@ class Engine:
         self.limits: Limits = limits if limits is not None else NoLimits()
 
     async def handle(self, conv: Conversation, event: Input) -> Reply:
-        """Answer one input from the worker."""
+        """Answer one input from the worker (one at a time per conversation).
+
+        A database outage anywhere on the way is answered here, at one place: the conversation
+        is put back exactly as it was before the input, so the worker loses nothing and every
+        button on their screen still works.
+        """
+        saved = conv.snapshot()
+        try:
+            return await self._dispatch(conv, event)
+        except StorageUnavailable:
+            conv.restore(saved)
+            return self._busy(conv, event)
+
+    async def _dispatch(self, conv: Conversation, event: Input) -> Reply:
         if isinstance(event, CommandInput):
             return await self._command(conv, event.command)
         if isinstance(event, Press):
@@ -130,6 +145,22 @@ class Engine:
         """The one answer to a chat sending faster than anyone types."""
         _ = self._t(conv).gettext
         return Reply([Message(_("You are sending messages very fast. Please wait a moment."))])
+
+    def _busy(self, conv: Conversation, event: Input) -> Reply:
+        """The answer to a database outage; the conversation is as it was before the input."""
+        _ = self._t(conv).gettext
+        text = _(
+            "The service is busy just now. Nothing was lost. Please try again in a few minutes."
+        )
+        rows: tuple[tuple[Button, ...], ...] = ()
+        at_review = conv.position is not None and self._step(conv).type == StepType.REVIEW
+        if conv.mode is None and at_review:
+            rows = ((self._button(conv, _("Try again"), "retry"),),)
+        # A typed receipt is deleted from the chat whatever happens to it.
+        effects = (
+            [Effect.DELETE_INPUT] if conv.mode == Mode.RECEIPT and isinstance(event, Text) else []
+        )
+        return Reply([Message(text, rows)], effects)
 
     # Commands -------------------------------------------------------------------------------
 
@@ -153,11 +184,12 @@ class Engine:
         if command == Command.CANCEL:
             conv.reset()
             text = _("Stopped. Nothing was sent or kept. Send /start to begin again.")
-            return Reply([Message(text)], [Effect.DELETE_CONVERSATION])
+            return Reply([Message(text, must_see=True)], [Effect.DELETE_CONVERSATION])
         if command == Command.WIPE:
             conv.reset()
-            conv.receipt_token = None
-            return Reply([Message(_("Done."))], [Effect.WIPE])
+            # One neutral word, so the worker knows the wipe happened, gone with their next
+            # message: a blank chat after a command looks like a failure and gets repeated.
+            return Reply([Message(_("Done."), fleeting=True)], [Effect.WIPE])
         if command == Command.STATUS:
             return self._ask_receipt(conv)
         return Reply([Message(self._help(conv))])
@@ -192,6 +224,8 @@ class Engine:
             return Reply(effects=[Effect.DELETE_PRESSED])
         if token == conv.token and conv.mode is not None and code in MODE_CODES:
             return await self._mode_press(conv, code)
+        if code in SEND_CODES and token != conv.token:
+            return await self._send_again(conv, token)
         if conv.position is None or token != conv.token or not code:
             return await self._expired(conv)
         step = self._step(conv)
@@ -219,6 +253,20 @@ class Engine:
         if handler is None:
             return await self._expired(conv)
         return await handler(conv, step, code)
+
+    async def _send_again(self, conv: Conversation, token: str) -> Reply:
+        """A Send whose draft is gone: sent already, or lost with the server's memory."""
+        _ = self._t(conv).gettext
+        if token == conv.sent_token:
+            text = _("This report has already been sent. You do not need to send it again.")
+            return Reply([Message(text)])
+        if conv.position is not None:
+            return await self._expired(conv)
+        text = _(
+            "Your report may not have been sent. If you have a receipt number, send /status "
+            "to check it. If not, please start again with /report."
+        )
+        return Reply([Message(text)])
 
     async def _expired(self, conv: Conversation) -> Reply:
         _ = self._t(conv).gettext
@@ -251,7 +299,7 @@ class Engine:
         _ = self._t(conv).gettext
         conv.reset()
         text = _("All right. Nothing was sent or kept. You can start again at any time: /start")
-        return Reply([Message(text)], [Effect.DELETE_CONVERSATION])
+        return Reply([Message(text, must_see=True)], [Effect.DELETE_CONVERSATION])
 
     async def _press_country(self, conv: Conversation, step: Step, code: str) -> Reply:
         chosen = self._choice(conv, code)
@@ -549,6 +597,7 @@ class Engine:
         elif step.type == StepType.YES_NO:
             rows = [(self._button(conv, _("Yes"), "yes"), self._button(conv, _("No"), "no"))]
         elif step.type == StepType.REVIEW:
+            self._submission(conv)
             text = f"{text}\n\n{await self._summary(conv)}"
             rows = [(self._button(conv, _("Send"), "send"),)]
         nav = self._nav(conv, step, done=step.type in {StepType.MULTI, StepType.ATTACHMENTS})
@@ -655,12 +704,18 @@ class Engine:
 
     async def _submit(self, conv: Conversation) -> Reply:
         _ = self._t(conv).gettext
+        if conv.submitting:
+            # The same press delivered twice, or pressed again while the first is committed.
+            return Reply([Message(_("Your report is being sent. Please wait a moment."))])
         if not self.limits.allow_report(conv.key):
             text = _("You have sent many reports today. Please try again tomorrow.")
             return Reply([Message(text)])
+        case_id, receipt = self._submission(conv)
         country = conv.answers[self._country_step().id]
         site = conv.answers.get(self._site_step().id)
         draft = Draft(
+            case_id=case_id,
+            receipt=receipt,
             questionnaire=self.questionnaire.id,
             questionnaire_version=self.questionnaire.version,
             language=conv.language or SOURCE_LANGUAGE,
@@ -670,31 +725,48 @@ class Engine:
             country=country,
             site=None if site in {None, "other", "undisclosed"} else site,
         )
+        conv.submitting = True
         try:
             receipt = await self.submitter.submit(draft)
         except NoRoute:
             return self._no_route(conv)
-        except SubmissionFailed:
-            text = _(
-                "Sorry, your report could not be saved just now. Nothing is lost: "
-                "please press Try again in a moment."
-            )
-            return Reply([Message(text, ((self._button(conv, _("Try again"), "retry"),),))])
+        finally:
+            conv.submitting = False
         self.limits.record_report(conv.key)
+        sent = conv.token
         conv.reset()
+        conv.sent_token = sent
         conv.receipt_token = new_token()
+        tr = self._t(conv)
         saved = Button(_("I have saved it"), f"{conv.receipt_token}{SEP}saved")
-        message = Message(receipt_message(self._t(conv), receipt), ((saved,),), keep=True)
+        message = Message(
+            receipt_message(tr, receipt),
+            ((saved,),),
+            keep=True,
+            must_see=True,
+            later=receipt_message(tr, receipt, late=True),
+        )
         return Reply([message], [Effect.DELETE_CONVERSATION])
+
+    def _submission(self, conv: Conversation) -> tuple[str, str]:
+        """The draft's case id and receipt, drawn once when it first reaches the review.
+
+        Drawn before any Send press, they are part of what a failed input puts back, so every
+        Send of this draft commits the same case (or finds it committed) with the same receipt.
+        """
+        if conv.submission is None:
+            conv.submission = (new_case_id(), new_receipt())
+        return conv.submission
 
     def _no_route(self, conv: Conversation) -> Reply:
         _ = self._t(conv).gettext
         conv.reset()
+        # Neutral, as it stays in the chat: it names no report and no workplace.
         text = _(
-            "Sorry, no organisation can receive reports for this workplace through this "
-            "service yet. Nothing was sent or kept."
+            "Sorry, no organisation can receive this through this service yet. "
+            "Nothing was sent or kept."
         )
-        return Reply([Message(text)], [Effect.DELETE_CONVERSATION])
+        return Reply([Message(text, must_see=True)], [Effect.DELETE_CONVERSATION])
 
     async def _emergency_text(self, conv: Conversation) -> str:
         _ = self._t(conv).gettext
@@ -781,7 +853,7 @@ class Engine:
         if conv.position is not None:
             reply.messages.append(await self._render(conv))
         else:
-            reply.messages.append(Message(_("Done.")))
+            reply.messages.append(Message(_("Done."), must_see=True))
         return reply
 
     async def _follow_up(self, conv: Conversation, event: Text | Media) -> Reply:
@@ -807,9 +879,6 @@ class Engine:
             )
         except NoRoute:
             return Reply([Message(_("Sorry, this cannot be sent to the organisation now."))])
-        except SubmissionFailed:
-            text = _("Sorry, this could not be saved just now. Please send it again in a moment.")
-            return Reply([Message(text)])
         conv.mode = Mode.CASE
         sent = Message(_("Thank you. The organisation will see it."))
         return Reply([sent, *self._case_messages(conv)[-1:]])

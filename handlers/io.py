@@ -91,11 +91,23 @@ class Message:
     buttons: tuple[tuple[Button, ...], ...] = ()
     edit: bool = False
     keep: bool = False
-    """Survives the clean-up after submission (the receipt, until the worker says it is saved)."""
+    """Survives later clean-ups (the receipt, until the worker says it is saved, or /wipe)."""
+    must_see: bool = False
+    """If it cannot be delivered now, it is kept (in memory, for a bounded time) and shown first
+    on the worker's next message; the reply's clean-up waits until it has been delivered. For
+    what nothing else would tell the worker again: the receipt, the last word of a conversation."""
+    later: str = ""
+    """What to show instead when it is delivered late (the receipt says why it comes now)."""
+    fleeting: bool = False
+    """Removed as soon as the worker sends their next message (the confirmation of /wipe)."""
 
 
 class Effect(StrEnum):
-    """What the adapter does besides sending messages."""
+    """What the adapter does besides sending messages.
+
+    The deleting effects apply to the messages from before this reply: the reply's own messages
+    stay, so that the last word of a conversation is not deleted with it.
+    """
 
     DELETE_CONVERSATION = "delete_conversation"
     """Delete every message of this conversation that the messenger lets us, except kept ones."""

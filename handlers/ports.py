@@ -19,8 +19,14 @@ class Route:
 
 @dataclass(frozen=True)
 class Draft:
-    """A finished draft, ready to be sealed."""
+    """A finished draft, ready to be sealed.
 
+    `case_id` and `receipt` are drawn once per draft, so that sending the same draft again after
+    an answer was lost finds the case already stored and returns the same receipt.
+    """
+
+    case_id: str
+    receipt: str
     questionnaire: str
     questionnaire_version: int
     language: str
@@ -46,7 +52,15 @@ class NoRoute(Exception):
     """No partner can take this report now (none covers it, or its key is not usable)."""
 
 
-class SubmissionFailed(Exception):
+class StorageUnavailable(Exception):
+    """The database cannot be used just now (down, unreachable, full, timed out).
+
+    Every server-side port raises this one exception for it, and the engine answers it at one
+    place, in the worker's language, without changing the conversation: nothing is lost.
+    """
+
+
+class SubmissionFailed(StorageUnavailable):
     """The case could not be committed; nothing was stored, the worker can try again."""
 
 
@@ -54,7 +68,10 @@ class Directory(Protocol):
     """Countries, workplaces and routes, as the administrators configured them."""
 
     async def countries(self) -> list[str]:
-        """ISO codes of countries where some partner takes reports."""
+        """ISO codes of countries where some partner takes reports.
+
+        Every method here raises StorageUnavailable when the directory cannot be read.
+        """
         ...
 
     async def sites(self, country: str) -> list[tuple[str, str]]:
@@ -70,7 +87,10 @@ class Submitter(Protocol):
     """Seals and commits a draft; returns the receipt only after the commit."""
 
     async def submit(self, draft: Draft) -> str:
-        """The receipt (16 digits); raises NoRoute or SubmissionFailed."""
+        """The receipt (16 digits); raises NoRoute or StorageUnavailable.
+
+        Idempotent per draft: if the draft's case is already stored, its receipt is returned.
+        """
         ...
 
 
@@ -78,13 +98,16 @@ class Tracker(Protocol):
     """The worker's way back to a case with the receipt."""
 
     async def lookup(self, receipt: str) -> CaseView | None:
-        """The case the receipt opens, or None (wrong and unknown look the same)."""
+        """The case the receipt opens, or None (wrong and unknown look the same).
+
+        Raises StorageUnavailable when the cases cannot be read.
+        """
         ...
 
     async def add_follow_up(
         self, view: CaseView, language: str, text: str | None, attachment: CleanAttachment | None
     ) -> None:
-        """Seal a follow-up to the case's partner; raises NoRoute or SubmissionFailed."""
+        """Seal a follow-up to the case's partner; raises NoRoute or StorageUnavailable."""
         ...
 
 

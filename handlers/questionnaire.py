@@ -116,6 +116,8 @@ _REQUIRED_LABELS: Final[dict[StepType, tuple[str, ...]]] = {
 }
 _FIXED_ANSWERS: Final[dict[StepType, frozenset[str]]] = {
     StepType.YES_NO: frozenset({"yes", "no"}),
+    # A workplace's slug is the administrators' to change, so a condition may name only these.
+    StepType.SITE: frozenset({"other", "undisclosed"}),
     StepType.APPROX_DATE: frozenset({"this_week", "this_month", "earlier", "ongoing"}),
 }
 

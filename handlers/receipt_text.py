@@ -6,12 +6,17 @@ from crypto.receipts import format_receipt
 from handlers.i18n import Translator
 
 
-def receipt_message(tr: Translator, receipt: str) -> str:
-    """Plain advice on keeping the receipt, around the number in four groups."""
+def receipt_message(tr: Translator, receipt: str, late: bool = False) -> str:
+    """Plain advice on keeping the receipt, around the number in four groups.
+
+    `late`: the receipt could not be delivered when the report was saved, and comes now.
+    """
     _ = tr.gettext
     return "\n\n".join(
         [
-            _("Your report has been sent. Your receipt number is:"),
+            _("Your report was saved. Here is your receipt number:")
+            if late
+            else _("Your report has been sent. Your receipt number is:"),
             format_receipt(receipt),
             _(
                 "Write it on paper or keep it where others will not look. With this number you "

@@ -1,22 +1,33 @@
 """Routing as the administrators configured it: a workplace's partner, else the country's.
 
 The engine asks on nearly every screen, so the directory keeps a snapshot for a few seconds
-rather than querying for each worker's button press.
+rather than querying for each worker's button press. When the database fails, the last good
+snapshot is served for a while longer (a worker can go on filling in a report through a short
+outage); past that, or with no snapshot at all, the directory raises StorageUnavailable.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.outage import DATABASE_ERRORS, unavailable
 from handlers.ports import Route
 from storage import partners, sites
 from storage.models import KeyStatus
 
+log = logging.getLogger(__name__)
+
 SNAPSHOT_SECONDS: Final = 30.0
+STALE_SECONDS: Final = 15 * 60.0
+"""How long the last good snapshot is served while the database fails. A route this old can
+only be wrong if an administrator changed it in those minutes; the submitter still reads the
+partner's key from the database at Send, so nothing is ever sealed to a key no longer active."""
 
 
 @dataclass(frozen=True)
@@ -32,10 +43,16 @@ class StoredDirectory:
     """Directory backed by the database."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], ttl: float = SNAPSHOT_SECONDS
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        ttl: float = SNAPSHOT_SECONDS,
+        stale: float = STALE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessions = sessions
         self._ttl = ttl
+        self._stale = stale
+        self._clock = clock
         self._snapshot: _Snapshot | None = None
         self._taken_at = 0.0
 
@@ -78,10 +95,17 @@ class StoredDirectory:
         self._snapshot = None
 
     async def _current(self) -> _Snapshot:
-        now = time.monotonic()
-        if self._snapshot is None or now - self._taken_at > self._ttl:
+        now = self._clock()
+        if self._snapshot is not None and now - self._taken_at <= self._ttl:
+            return self._snapshot
+        try:
             self._snapshot = await self._load()
-            self._taken_at = now
+        except DATABASE_ERRORS as exc:
+            if self._snapshot is None or now - self._taken_at > self._stale:
+                raise unavailable("routing", exc) from exc
+            log.warning("routing from the last good snapshot: %s", type(exc).__name__)
+            return self._snapshot
+        self._taken_at = now
         return self._snapshot
 
     async def _load(self) -> _Snapshot:

@@ -18,6 +18,7 @@ from typing import Final
 
 from crypto.hashing import keyed_hash
 from handlers.conversation import Conversation
+from handlers.io import Effect, Message
 
 IDLE_SECONDS: Final = 30 * 60
 MESSAGES_PER_WINDOW: Final = 20
@@ -28,6 +29,10 @@ RECEIPT_CHECKS_PER_WINDOW: Final = 5
 RECEIPT_WINDOW_SECONDS: Final = 15 * 60.0
 """Five receipt checks a quarter hour: a worker who mistypes is not stopped, a guesser needs
 about 10^14 years to find one of a million receipts among 10^16."""
+PENDING_SECONDS: Final = 48 * 3600.0
+"""How long a receipt (or last word) that could not be delivered waits in memory for the
+worker's next message, past the draft's own idle expiry. After 48 hours a bot can no longer
+delete the conversation it belongs to, so there is nothing left to finish."""
 
 
 @dataclass
@@ -43,6 +48,43 @@ class Session:
     last_seen: float = field(default_factory=time.monotonic)
     recent: deque[float] = field(default_factory=deque)
     warned: bool = False
+    pending: list[Message] = field(default_factory=list)
+    """Messages the worker must see that could not be delivered yet (the receipt): shown first
+    on their next message. Never logged, never written anywhere."""
+    pending_effects: list[Effect] = field(default_factory=list)
+    """The clean-up that waits until the pending messages are on the worker's screen."""
+    pending_since: float | None = None
+    fleeting: list[int] = field(default_factory=list)
+    """Messages removed as soon as the worker sends the next one (the /wipe confirmation)."""
+    undeleted: list[int] = field(default_factory=list)
+    """Messages whose deletion failed for now; tried again at the worker's next message."""
+    copies: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    """Kept message -> every copy of it: a send retried after a timeout may have arrived twice."""
+    newest_id: int = 0
+    """The newest message id of this chat we know of (ids in a chat only grow)."""
+
+    def hold(self, messages: list[Message], effects: list[Effect], now: float) -> None:
+        """Keep undelivered must-see messages, and the clean-up that waits for them."""
+        if not self.pending:
+            self.pending_since = now
+        self.pending.extend(messages)
+        self.pending_effects.extend(e for e in effects if e not in self.pending_effects)
+
+    def release(self) -> list[Effect]:
+        """Everything pending was delivered: the clean-up it held back, to be done now."""
+        effects = self.pending_effects
+        self.pending, self.pending_effects, self.pending_since = [], [], None
+        return effects
+
+    def forget_draft(self) -> None:
+        """The draft expired, but an undelivered receipt keeps this session a while longer."""
+        old = self.conversation
+        self.conversation = Conversation(
+            key=old.key,
+            language=old.language,
+            receipt_token=old.receipt_token,
+            sent_token=old.sent_token,
+        )
 
 
 class SessionStore:
@@ -74,11 +116,21 @@ class SessionStore:
         """The chat's session, new if there is none (or it expired)."""
         now = self._clock()
         current = self._sessions.get(key)
-        if current is None or now - current.last_seen > self.idle_seconds:
+        if current is not None and now - current.last_seen > self.idle_seconds:
+            if self._holds_pending(current, now):
+                current.forget_draft()
+            else:
+                current = None
+        if current is None:
             current = Session(Conversation(key=key))
             self._sessions[key] = current
         current.last_seen = now
         return current
+
+    def _holds_pending(self, session: Session, now: float) -> bool:
+        """Whether the session keeps an undelivered message that may still be shown."""
+        since = session.pending_since
+        return bool(session.pending) and since is not None and now - since <= PENDING_SECONDS
 
     def allow_message(self, key: str) -> tuple[bool, bool]:
         """(allowed, warn): whether to handle this message, and whether to say "slow down" once."""
@@ -121,13 +173,22 @@ class SessionStore:
         return True
 
     def sweep(self) -> int:
-        """Drop idle sessions (and yesterday's report counts); returns how many were dropped."""
+        """Drop idle sessions (and yesterday's report counts); returns how many were dropped.
+
+        An idle session that holds an undelivered receipt loses its draft but stays, for up to
+        PENDING_SECONDS; then it goes too, receipt and all.
+        """
         now = self._clock()
         idle = [k for k, s in self._sessions.items() if now - s.last_seen > self.idle_seconds]
+        for key in list(idle):
+            if self._holds_pending(self._sessions[key], now):
+                self._sessions[key].forget_draft()
+                idle.remove(key)
         for key in idle:
             session = self._sessions.pop(key)
             session.conversation.reset()
             session.transcript.clear()
+            session.pending.clear()
         today = datetime.now(UTC).date()
         self._reports = {k: v for k, v in self._reports.items() if v[0] == today}
         self._receipt_checks = {

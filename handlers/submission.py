@@ -12,25 +12,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crypto.envelope import Author, Context, Purpose, seal
 from crypto.errors import UntrustedKeyStatement
-from crypto.ids import new_case_id, new_entry_id
+from crypto.ids import new_entry_id
 from crypto.keys import PublicKey, VerifyKey
 from crypto.payloads import AttachmentHeader, encode_attachment, encode_report
 from crypto.receipts import CaseKeys, new_receipt, new_salt
 from handlers import argon2
 from handlers.directory import NoUsablePartnerKey, sealing_key
+from handlers.outage import storage_unavailable_on_error
 from handlers.ports import Directory, Draft, NoRoute, SubmissionFailed
 from storage import cases, partners, settings
-from storage.errors import StorageError
+from storage.errors import AlreadyExists, StorageError
 from storage.models import EntryAuthor, EntryPurpose
 
 log = logging.getLogger(__name__)
 
 RECEIPT_SALT_SETTING: Final = "receipt_salt"
+RECEIPT_DRAWS: Final = 3
 
 
 async def receipt_salt(sessions: async_sessionmaker[AsyncSession]) -> bytes:
@@ -41,8 +42,6 @@ async def receipt_salt(sessions: async_sessionmaker[AsyncSession]) -> bytes:
 
 @dataclass(frozen=True)
 class _Sealed:
-    receipt: str
-    case_id: str
     lookup_id: bytes
     worker_public_key: bytes
     entries: list[cases.NewEntry]
@@ -64,44 +63,71 @@ class StoredSubmitter:
         self._salt = salt
 
     async def submit(self, draft: Draft) -> str:
-        """Commit the draft as a new case and return its receipt."""
+        """Commit the draft as a new case and return its receipt.
+
+        The draft brings its case id and receipt, drawn once for it: when an earlier attempt
+        was committed but its answer was lost (the commit's acknowledgement, or the reply to the
+        worker), this attempt finds that case and returns the same receipt instead of storing a
+        second case.
+        """
         route = await self._directory.route(draft.country, draft.site)
         if route is None:
             raise NoRoute(draft.country)
-        try:
-            async with self._sessions() as session:
-                partner = await partners.get_partner(session, route.partner)
-                public_key = await sealing_key(session, partner, self._verify_key)
-                partner_id = partner.id
-        except (NoUsablePartnerKey, UntrustedKeyStatement) as exc:
-            # Names the partner, never the worker: the administrators must fix the key.
-            log.error("refusing a report: %s", exc)
-            raise NoRoute(route.partner) from exc
-        except (SQLAlchemyError, StorageError, OSError) as exc:
-            log.error("cannot read the partner directory: %s", type(exc).__name__)
-            raise SubmissionFailed from exc
-        receipt = new_receipt()
-        keys = await argon2.case_keys(receipt, self._salt)
+        receipt = draft.receipt
+        for _draw in range(RECEIPT_DRAWS):
+            keys = await argon2.case_keys(receipt, self._salt)
+            partner_id, public_key, holder = await self._prepare(route.partner, keys.lookup_id)
+            if holder == draft.case_id:
+                return receipt
+            if holder is None:
+                break
+            # Another case holds this receipt's lookup id (one in 10^16 per case): draw again.
+            receipt = new_receipt()
+        else:
+            raise SubmissionFailed
         # Sealing megabytes of attachments: in a thread, never on the event loop.
-        sealed = await asyncio.to_thread(_seal_draft, draft, public_key, receipt, keys)
+        sealed = await asyncio.to_thread(_seal_draft, draft, public_key, keys)
         try:
-            async with self._sessions() as session, session.begin():
-                await cases.create_case(
-                    session,
-                    sealed.case_id,
-                    partner_id,
-                    sealed.worker_public_key,
-                    sealed.lookup_id,
-                    sealed.entries,
-                )
-        except (SQLAlchemyError, StorageError, OSError) as exc:
+            with storage_unavailable_on_error("a report could not be committed", SubmissionFailed):
+                async with self._sessions() as session, session.begin():
+                    await cases.create_case(
+                        session,
+                        draft.case_id,
+                        partner_id,
+                        sealed.worker_public_key,
+                        sealed.lookup_id,
+                        sealed.entries,
+                    )
+        except AlreadyExists as exc:
+            # This draft's case, committed meanwhile by an attempt whose answer was lost?
+            _partner, _key, holder = await self._prepare(route.partner, keys.lookup_id)
+            if holder == draft.case_id:
+                return receipt
             log.error("a report could not be committed: %s", type(exc).__name__)
             raise SubmissionFailed from exc
-        return sealed.receipt
+        return receipt
+
+    async def _prepare(
+        self, partner_slug: str, lookup_id: bytes
+    ) -> tuple[int, PublicKey, str | None]:
+        """The partner's id and verified key, and the id of the case holding `lookup_id`."""
+        try:
+            with storage_unavailable_on_error("cannot read the partner directory"):
+                async with self._sessions() as session:
+                    partner = await partners.get_partner(session, partner_slug)
+                    public_key = await sealing_key(session, partner, self._verify_key)
+                    holder = await cases.find_case_by_lookup_id(
+                        session, lookup_id, with_entries=False
+                    )
+                    return partner.id, public_key, holder.id if holder is not None else None
+        except (NoUsablePartnerKey, UntrustedKeyStatement, StorageError) as exc:
+            # Names the partner, never the worker: the administrators must fix the key.
+            log.error("refusing a report: %s", exc)
+            raise NoRoute(partner_slug) from exc
 
 
-def _seal_draft(draft: Draft, partner_key: PublicKey, receipt: str, case_keys: CaseKeys) -> _Sealed:
-    case_id = new_case_id()
+def _seal_draft(draft: Draft, partner_key: PublicKey, case_keys: CaseKeys) -> _Sealed:
+    case_id = draft.case_id
     entries: list[cases.NewEntry] = []
     listed: list[dict[str, str]] = []
     for item in draft.attachments:
@@ -128,8 +154,6 @@ def _seal_draft(draft: Draft, partner_key: PublicKey, receipt: str, case_keys: C
     # The report is the case's first entry; its attachments follow it.
     entries.insert(0, worker_entry(case_id, new_entry_id(), Purpose.REPORT, report, [partner_key]))
     return _Sealed(
-        receipt=receipt,
-        case_id=case_id,
         lookup_id=case_keys.lookup_id,
         worker_public_key=bytes(case_keys.public_key),
         entries=entries,

@@ -10,7 +10,6 @@ import asyncio
 import logging
 from typing import Final
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
@@ -27,6 +26,7 @@ from crypto.payloads import (
 from handlers import argon2
 from handlers.directory import NoUsablePartnerKey, sealing_key
 from handlers.media import CleanAttachment
+from handlers.outage import DATABASE_ERRORS, unavailable
 from handlers.ports import CaseView, NoRoute, SubmissionFailed
 from handlers.submission import worker_entry
 from storage import cases, partners
@@ -53,6 +53,12 @@ class StoredTracker:
 
     async def lookup(self, receipt: str) -> CaseView | None:
         """The case the receipt opens, or None; a wrong and an unknown receipt look the same."""
+        try:
+            return await self._lookup(receipt)
+        except DATABASE_ERRORS as exc:
+            raise unavailable("a receipt could not be looked up", exc) from exc
+
+    async def _lookup(self, receipt: str) -> CaseView | None:
         keys = await argon2.case_keys(receipt, self._salt)
         async with self._sessions() as session:
             case = await cases.find_case_by_lookup_id(session, keys.lookup_id, with_entries=False)
@@ -107,6 +113,9 @@ class StoredTracker:
         except (NoUsablePartnerKey, CryptoError) as exc:
             log.error("refusing a follow-up: %s", exc)
             raise NoRoute(view.case_id) from exc
-        except (SQLAlchemyError, StorageError, OSError) as exc:
-            log.error("a follow-up could not be committed: %s", type(exc).__name__)
-            raise SubmissionFailed from exc
+        except StorageError as exc:
+            # The case was purged meanwhile: sending again cannot help. (Its id is not logged.)
+            log.warning("refusing a follow-up: %s", type(exc).__name__)
+            raise NoRoute(view.case_id) from exc
+        except DATABASE_ERRORS as exc:
+            raise unavailable("a follow-up could not be committed", exc, SubmissionFailed) from exc

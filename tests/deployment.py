@@ -22,7 +22,14 @@ from bot.config import Config
 from bot.database import open_database
 from bot.service import Service, running_bot
 from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
-from crypto.keys import PrivateKey, SigningKey, new_partner_key, new_signing_key, verify_key_text
+from crypto.keys import (
+    PrivateKey,
+    SigningKey,
+    key_id,
+    new_partner_key,
+    new_signing_key,
+    verify_key_text,
+)
 from crypto.payloads import decode_attachment, decode_message, decode_report
 from handlers.i18n import language_name, translator
 from handlers.questionnaire import load_default
@@ -249,6 +256,19 @@ async def _answer(
         await worker.send_text("12")
     elif step in {"evidence", "outcome"}:
         await worker.press(_("Done"), message)
+
+
+async def revoke_partner_key(running: Deployment) -> None:
+    """The administrators revoke the partner's only key: no report can be sealed to it."""
+    assert running.signing_key is not None
+    signer = admin.Signer(running.signing_key)
+    revoked = key_id(bytes(running.partner_key.public_key))
+    async with (
+        open_database(running.database_url) as sessions,
+        sessions() as session,
+        session.begin(),
+    ):
+        await admin.revoke_key(session, signer, "mekong-workers", revoked, force=True)
 
 
 async def count_cases(url: str) -> int:

@@ -220,6 +220,14 @@ class FailurePlan:
     parameters: JSON | None
 
 
+@dataclass(frozen=True)
+class StallPlan:
+    """A pending slow answer of one method (see :meth:`FakeBotAPI.stall`)."""
+
+    seconds: float
+    carry_out: bool
+
+
 _MEDIA_KINDS = ("photo", "voice", "document", "sticker", "location", "contact", "text")
 
 
@@ -868,6 +876,9 @@ class FakeBotAPI:
         self._explicit_allowed: list[str] | None = None
         self._callbacks: dict[str, _CallbackState] = {}
         self._failures: dict[str, deque[FailurePlan]] = {}
+        self._stalls: dict[str, deque[StallPlan]] = {}
+        self.stalled = 0
+        """Calls answered late so far (the client has usually given up on them)."""
         self._webhook: _Webhook | None = None
         self._poll_generation = 0
         self._updates_pulse = _Pulse()
@@ -1010,8 +1021,11 @@ class FakeBotAPI:
         self._files_by_path[file.file_path] = file
         return file
 
-    def flood(self, method: str, times: int = 1, retry_after: int = 1) -> None:
-        """The next ``times`` calls of ``method`` answer 429 with ``retry_after`` seconds."""
+    def flood(self, method: str, times: int = 1, retry_after: float = 1) -> None:
+        """The next ``times`` calls of ``method`` answer 429 with ``retry_after`` seconds.
+
+        Telegram always names whole seconds; a fraction keeps a test's waits short.
+        """
         self.fail(
             method,
             times,
@@ -1031,6 +1045,23 @@ class FakeBotAPI:
         """The next ``times`` calls of ``method`` fail with that error (e.g. 500, 403)."""
         plans = self._failures.setdefault(method.lower(), deque())
         plans.extend([FailurePlan(error_code, description, parameters)] * times)
+
+    def stall(
+        self, method: str, times: int = 1, seconds: float = 1.0, *, carry_out: bool = True
+    ) -> None:
+        """The next ``times`` calls of ``method`` answer only after ``seconds``.
+
+        With ``carry_out`` the call takes effect at once (a message lands in the chat) and only
+        its answer is late, as when Telegram's answer is lost on the way back: a client that
+        times out and sends again makes a second copy. Without it, nothing happens at all.
+        """
+        plans = self._stalls.setdefault(method.lower(), deque())
+        plans.extend([StallPlan(seconds, carry_out)] * times)
+
+    def clear_faults(self) -> None:
+        """Forget every failure and stall not yet used up."""
+        self._failures.clear()
+        self._stalls.clear()
 
     def add_method(self, name: str, handler: MethodHandler) -> None:
         """Serve an extra method; ``handler(params)`` returns the result or raises BotAPIError."""
@@ -1333,6 +1364,12 @@ class FakeBotAPI:
             handler = self._handlers.get(name)
             if handler is None and not is_poll:
                 return self._error(BotAPIError(404, "Not Found"))
+            stalls = self._stalls.get(name.lower())
+            stall = stalls.popleft() if stalls else None
+            if stall is not None and not stall.carry_out:
+                self.stalled += 1
+                await asyncio.sleep(stall.seconds)
+                return self._error(BotAPIError(504, "Gateway Timeout"))
             try:
                 if handler is None:
                     result = await self._get_updates(params, request)
@@ -1340,6 +1377,9 @@ class FakeBotAPI:
                     result = await handler(params)
             except BotAPIError as error:
                 return self._error(error)
+            if stall is not None:
+                self.stalled += 1
+                await asyncio.sleep(stall.seconds)
             return self._json({"ok": True, "result": result})
         finally:
             if not is_poll:

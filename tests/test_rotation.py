@@ -19,7 +19,7 @@ from crypto.keys import key_id, new_partner_key, verify_key_text
 from storage.models import PartnerKey, Wrap
 
 SLUG = "mekong-workers"
-NO_ORGANISATION = "no organisation can receive reports"
+NO_ORGANISATION = "no organisation can receive this"
 REPLY = "SENTINEL-REPLY we are looking into it"
 
 

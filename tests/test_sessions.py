@@ -66,3 +66,27 @@ def test_reports_per_day_are_limited_per_chat():
         store.record_report(key)
     assert allowed == [True, True, False]
     assert store.allow_report(other)
+
+
+def test_an_undelivered_receipt_outlives_the_draft_for_two_days_then_goes():
+    from handlers.io import Effect, Message
+
+    clock = Clock()
+    store = SessionStore(idle_seconds=1800, clock=clock)
+    key = store.key(1)
+    session = store.session(key)
+    session.conversation.language = "th"
+    session.conversation.answers["what_happened"] = {"text": "a new draft"}
+    session.hold([Message("receipt", must_see=True)], [Effect.DELETE_CONVERSATION], clock.now)
+
+    clock.now += 3 * 3600
+    assert store.sweep() == 0
+    assert session.conversation.answers == {}  # the draft went at its usual time
+    assert store.session(key) is session  # the receipt did not
+    assert [m.text for m in session.pending] == ["receipt"]
+    assert session.conversation.language == "th"
+
+    clock.now += 48 * 3600
+    assert store.sweep() == 1
+    assert session.pending == []
+    assert store.session(key).pending == []

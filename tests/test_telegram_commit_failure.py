@@ -7,24 +7,17 @@ from deployment import (
     decrypt_cases,
     deployment,
     phone_photo,
+    revoke_partner_key,
     walk_on,
     walk_to,
 )
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from bot import admin
-from bot.database import open_database
-from crypto.keys import key_id
-
 WORKER = {"user_id": 882000001, "first_name": "Aung", "language_code": "en"}
-NOT_SAVED = (
-    "Sorry, your report could not be saved just now. Nothing is lost: "
-    "please press Try again in a moment."
-)
+NOT_SAVED = "The service is busy just now. Nothing was lost. Please try again in a few minutes."
 NO_ORGANISATION = (
-    "Sorry, no organisation can receive reports for this workplace through this "
-    "service yet. Nothing was sent or kept."
+    "Sorry, no organisation can receive this through this service yet. Nothing was sent or kept."
 )
 RECEIPT = "Your receipt number is"
 TOO_MANY = "You have sent many reports today. Please try again tomorrow."
@@ -49,17 +42,6 @@ def fail_commits(running, times: int) -> dict[str, int]:
 
     event.listen(engine.sync_engine, "commit", on_commit)
     return state
-
-
-async def revoke_partner_key(running) -> None:
-    signer = admin.Signer(running.signing_key)
-    revoked = key_id(bytes(running.partner_key.public_key))
-    async with (
-        open_database(running.database_url) as sessions,
-        sessions() as session,
-        session.begin(),
-    ):
-        await admin.revoke_key(session, signer, "mekong-workers", revoked, force=True)
 
 
 def texts_after(worker, message_id: int) -> list[str]:
