@@ -130,10 +130,12 @@ async def kill_when(
 
 
 def assert_one_clean_line(ran: Ran) -> None:
-    """A server gone mid-run is said in one sentence, never a traceback."""
+    """A server gone mid-run is said in one sentence, never a traceback (with --json: one JSON
+    object on stderr)."""
     assert "Traceback" not in ran.err, ran.err
     assert len(ran.err.strip().splitlines()) == 1, ran.err
-    assert ran.err.startswith("grievance: error: "), ran.err
+    said = json.loads(ran.err)
+    assert said["status"] == ran.status and said["error"], ran.err
 
 
 @pytest.fixture
