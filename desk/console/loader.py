@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from desk import actions
 from desk.assignment import Team
 from desk.cases import Keyring
-from desk.client import Case, CaseClient, Caseworker, DeskError
+from desk.client import Case, CaseClient, CaseCount, Caseworker, DeskError
 from desk.console import queue
 from desk.console.logs import LOGGER
 
@@ -29,13 +29,13 @@ class Progress:
     downloaded: int = 0
     old_key_entries: int = 0
     old_key_ids: frozenset[str] = field(default_factory=frozenset)
-    total: int | None = None
-    """How many cases the server counted when the queue started opening (None until known)."""
+    counted: CaseCount | None = None
+    """The server's count when the queue started opening (None until it came)."""
 
     @property
     def expected(self) -> int | None:
         """The total to show beside `downloaded` (never less: cases may arrive meanwhile)."""
-        return None if self.total is None else max(self.total, self.downloaded)
+        return None if self.counted is None else max(self.counted.total, self.downloaded)
 
 
 class WatchedClient(CaseClient):
@@ -72,28 +72,36 @@ def _old_wrapped(page: list[Case], old_ids: frozenset[str]) -> int:
 
 
 async def open_queue(
-    client: WatchedClient, keyring: Keyring, progress: Progress, me: Caseworker | None = None
+    client: WatchedClient, keyring: Keyring, progress: Progress, team: Team | Caseworker | None
 ) -> queue.Queue:
     """Every case decrypted (reports and messages; files stay sealed until a case is opened),
     then the rows built in a worker thread: the event loop keeps answering meanwhile.
 
-    `progress` is the one `client.watch` returned, counting as the pages pass; `me` is the
-    console's own credential, for "assigned to me".
+    `progress` is the one `client.watch` returned, counting as the pages pass. `team` is the
+    partner's caseworkers if just fetched; else they are fetched beside the pages, for this
+    console's own credential (`me`, or None if the server does not name it).
     """
     counting = asyncio.ensure_future(_count(client, progress))
+    fetching = asyncio.ensure_future(_team(client, team))
     try:
-        caseworkers = await client.caseworkers()
         views = await actions.list_cases(client, keyring, thread=True)
+        found = await fetching
     finally:
-        counting.cancel()
-        await asyncio.gather(counting, return_exceptions=True)
-    team = Team(me, tuple(caseworkers))
-    return await asyncio.to_thread(queue.build, views, progress.old_key_entries, team)
+        for task in (counting, fetching):
+            task.cancel()
+        await asyncio.gather(counting, fetching, return_exceptions=True)
+    return await asyncio.to_thread(queue.build, views, progress.old_key_entries, found)
+
+
+async def _team(client: CaseClient, known: Team | Caseworker | None) -> Team:
+    if isinstance(known, Team):
+        return known
+    return Team(known, tuple(await client.caseworkers()))
 
 
 async def _count(client: CaseClient, progress: Progress) -> None:
     """The total for the loading page: a hint, so a failure leaves the page without it."""
     try:
-        progress.total = (await client.count()).total
+        progress.counted = await client.count()
     except DeskError as exc:
         LOGGER.warning("the queue's count did not come (%s)", type(exc).__name__)

@@ -74,6 +74,8 @@ class Unlocked:
     """A one-time line for the next page ("Reply sent"), never case content."""
     news: tuple[float, queue.Queue, CaseCount] | None = None
     """The last count of the server's queue: when it came, for which opened queue, and what."""
+    news_stale: bool = False
+    """The console marked entries seen since that count: it must be asked again."""
 
 
 class Vault:
@@ -162,7 +164,7 @@ class Vault:
                 await client.__aexit__(None, None, None)
                 raise Locked
             progress = client.watch(_old_ids(partner))
-            loading = asyncio.ensure_future(open_queue(client, keyring, progress, partner.me))
+            loading = asyncio.ensure_future(open_queue(client, keyring, progress, team))
             self._open = Unlocked(
                 keys=[key],
                 keyring=keyring,
@@ -185,7 +187,7 @@ class Vault:
             open_queue(opened.client, opened.keyring, opened.progress, opened.partner.me)
         )
         opened.cases.clear()
-        opened.news = None
+        opened.news, opened.news_stale = None, False
 
     async def queue(self, wait: float) -> queue.Queue | None:
         """The opened queue, waiting up to `wait` seconds for it; None while it still opens.
@@ -251,6 +253,7 @@ class Vault:
             raise Locked
         seen = view.marked_seen(view.opened_unseen, unseen or 0)
         self._keep(opened, seen)
+        opened.news_stale = True  # the server's count of unseen cases has just changed too
         return seen
 
     async def assign(self, case_id: str, choice: str) -> int | None:
@@ -285,8 +288,13 @@ class Vault:
         """
         opened = self.require()
         now = self.clock()
+        fresh = opened.news is None or opened.news[1] is not opened_queue
+        if fresh and not opened.news_stale and opened.progress.counted is not None:
+            # The count asked while this queue opened: the first page needs no other request.
+            opened.news = (now, opened_queue, opened.progress.counted)
         if (
             opened.news is None
+            or opened.news_stale
             or opened.news[1] is not opened_queue
             or (now - opened.news[0] >= NEWS_SECONDS)
         ):
@@ -298,7 +306,7 @@ class Vault:
                 return 0
             if generation != self.generation:
                 raise Locked
-            opened.news = (now, opened_queue, counted)
+            opened.news, opened.news_stale = (now, opened_queue, counted), False
         counted = opened.news[2]
         arrived = counted.total - len(opened_queue.rows)
         unseen = counted.unseen_cases - opened_queue.unseen_cases()

@@ -143,6 +143,7 @@ async def test_a_follow_up_through_the_bot_marks_the_case_until_a_caseworker_ope
             assert await page.locator(".entry-unseen").count() == 0  # a report, nothing after
             await page.goto(console.base + "/")
             assert "unread" not in (await rows(page))[case_id]
+            assert await page.locator(".banner.news").count() == 0  # what it opened is no news
 
             await add_information(worker, digits, FOLLOW_UP)
             console.clock.advance(31)  # past the time the console trusts its last count
