@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 from casework import ServedApp
 from console_world import (
@@ -243,3 +244,28 @@ async def test_while_the_queue_downloads_the_page_says_how_many_of_how_many(tmp_
             await page.wait_for_selector("table.queue", timeout=15_000)  # it refreshes itself
             assert len(await rows(page)) == 3
             assert watched.faults == []
+
+
+async def test_an_assignment_without_the_csrf_token_is_refused_and_changes_nothing(tmp_path):
+    async with desk_world(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path) as world:
+        sealed = await store_report(world.sessions, world.partner_key.public_key, TAKEN)
+        async with (
+            console_for(tmp_path, world.url, world.token, world.key_file) as console,
+            aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http,
+        ):
+            async with http.get(console.start_url) as started:
+                assert started.status == 200
+            csrf = console.running.state.guard.csrf
+            form = {"passphrase": PASSPHRASE, "csrf": csrf}
+            async with http.post(console.base + "/unlock", data=form) as unlocked:
+                assert unlocked.status == 200
+            target = f"{console.base}/cases/{sealed.id}/assignee"
+            for refused_form in ({"assignee": "me"}, {"assignee": "me", "csrf": "x" * len(csrf)}):
+                async with http.post(target, data=refused_form) as refused:
+                    assert refused.status == 403
+            case = await api_get(world.url, world.token, f"/api/v1/cases/{sealed.id}")
+            assert case["assignee"] is None
+            async with http.post(target, data={"assignee": "me", "csrf": csrf}) as done:
+                assert done.status == 200 and "Assigned to You" in await done.text()
+            case = await api_get(world.url, world.token, f"/api/v1/cases/{sealed.id}")
+            assert case["assignee"] is not None
