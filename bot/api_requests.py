@@ -40,6 +40,8 @@ MAX_WRAPS: Final = 8
 MAX_REMOVED: Final = 16
 MAX_SEEN: Final = 1000
 """Entries marked seen in one request."""
+MAX_CREDENTIAL_ID: Final = 2**31 - 1
+"""Credential ids are database integers: past this a number is a mistake, not a credential."""
 _DIGITS: Final = re.compile(r"[0-9]{1,12}")
 STATUSES: Final = ", ".join(status.value for status in CaseStatus)
 
@@ -157,6 +159,15 @@ class SeenMark(_Shape):
     )
 
 
+class AssigneeChange(_Shape):
+    """PUT /cases/{case_id}/assignee: a caseworker credential of the partner, or nobody."""
+
+    credential_id: Annotated[int, Field(ge=1, le=MAX_CREDENTIAL_ID)] | None = Field(
+        description="must be the id of a caseworker credential of your partner (a whole "
+        "number), or null for nobody"
+    )
+
+
 # Query --------------------------------------------------------------------------------------
 
 
@@ -174,6 +185,13 @@ class CaseQuery(_Shape):
     offset: Whole = Field(
         0, ge=0, le=MAX_OFFSET, description=f"must be a whole number from 0 to {MAX_OFFSET}"
     )
+
+
+class CaseCountQuery(_Shape):
+    """GET /cases/count: the filters of the list, without the page."""
+
+    status: CaseStatus | None = Field(None, strict=False, description=f"must be one of: {STATUSES}")
+    changed_since: Day | None = Field(None, description="must be a day written YYYY-MM-DD")
 
 
 # Reading ------------------------------------------------------------------------------------

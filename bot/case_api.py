@@ -3,9 +3,14 @@
 It hands out and takes ciphertext only: the desk decrypts on the caseworker's laptop and seals
 its replies and notes there. Every request carries a caseworker credential; every query is scoped
 to that credential's partner, and another partner's case or entry gets exactly the answer a
-missing one gets. Changes of status, new entries, re-wraps and purges are audited under the
-credential's id, with case and entry ids and the day, never with content. A credential's role
-decides whether it may purge. Nothing here logs a case id, a token or a body.
+missing one gets. Changes of status, assignments, new entries, re-wraps and purges are audited
+under the credential's id, with case, entry and credential ids and the day, never with content. A
+credential's role decides whether it may purge. Nothing here logs a case id, a token or a body.
+
+Assignment: a case is assigned to one active caseworker credential of its partner, or to nobody.
+A revoked credential's cases read as assigned to nobody (`assignee` null) from the moment it is
+revoked, so they show up among the unassigned for someone to take over; the stored link stays,
+as harmless as the revoked credential's row itself.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.api_requests import (
     CASE_ID,
     ENTRY_ID,
+    AssigneeChange,
+    CaseCountQuery,
     CaseQuery,
     NewEntry,
     RequestRefused,
@@ -42,6 +49,7 @@ from storage.errors import AlreadyExists, NotFound, StorageError
 from storage.models import (
     Case,
     CaseEntry,
+    CaseworkerCredential,
     CredentialRole,
     EntryAuthor,
     EntryPurpose,
@@ -71,6 +79,10 @@ CANNOT_PURGE: Final = (
 )
 ENTRY_TAKEN: Final = "An entry with this id exists; draw a new id and seal again."
 REWRAPPED_MEANWHILE: Final = "The entry was re-wrapped meanwhile; fetch it again and retry."
+# The same for a credential that never existed, one of another partner and a revoked one.
+NO_SUCH_CASEWORKER: Final = (
+    "No such caseworker credential of your partner: GET /api/v1/caseworkers lists them."
+)
 ROUTER_ERRORS: Final = {
     404: "There is no such path in the case API.",
     405: "This method is not allowed on this path.",
@@ -98,6 +110,7 @@ class Caller:
     credential_id: int
     partner: Partner
     role: CredentialRole
+    label: str = ""
 
     @property
     def actor(self) -> str:
@@ -138,10 +151,13 @@ def make_api(sessions: async_sessionmaker[AsyncSession]) -> web.Application:
     api[SESSIONS] = sessions
     routes = api.router
     routes.add_get("/partner", _authenticated(get_partner), allow_head=False)
+    routes.add_get("/caseworkers", _authenticated(list_caseworkers), allow_head=False)
     routes.add_get("/cases", _authenticated(list_cases), allow_head=False)
+    routes.add_get("/cases/count", _authenticated(count_cases), allow_head=False)
     routes.add_get("/cases/{case_id}", _authenticated(get_case), allow_head=False)
     routes.add_delete("/cases/{case_id}", _authenticated(purge_case))
     routes.add_put("/cases/{case_id}/status", _authenticated(set_status))
+    routes.add_put("/cases/{case_id}/assignee", _authenticated(set_assignee))
     routes.add_post("/cases/{case_id}/entries", _authenticated(add_entry))
     routes.add_post("/cases/{case_id}/seen", _authenticated(mark_seen))
     routes.add_put("/entries/{entry_id}/wraps", _authenticated(replace_wraps))
@@ -197,15 +213,17 @@ async def _authenticate(session: AsyncSession, request: web.Request) -> Caller:
     credential = await credentials.find_active_credential(session, token_hash(token))
     if credential is None:
         raise ApiError(401, BAD_CREDENTIAL)
-    return Caller(credential.id, credential.partner, credential.role)
+    return Caller(credential.id, credential.partner, credential.role, credential.label)
 
 
 # --- the endpoints -------------------------------------------------------------------------
 
 
 async def get_partner(call: Call) -> web.Response:
-    """The partner and its keys, with the signed statements the desk checks before sealing."""
-    partner = call.caller.partner
+    """The partner and its keys, with the signed statements the desk checks before sealing, and
+    the calling credential (`me`), so that the desk can say "assigned to me"."""
+    caller = call.caller
+    partner = caller.partner
     keys = [
         {
             "key_id": key.key_id,
@@ -217,7 +235,14 @@ async def get_partner(call: Call) -> web.Response:
         }
         for key in partner.keys
     ]
-    return web.json_response({"slug": partner.slug, "name": partner.name, "keys": keys})
+    me = {"id": caller.credential_id, "label": caller.label, "role": caller.role.value}
+    return web.json_response({"slug": partner.slug, "name": partner.name, "keys": keys, "me": me})
+
+
+async def list_caseworkers(call: Call) -> web.Response:
+    """The partner's active credentials, whom a case can be assigned to: id, label, role only."""
+    found = await credentials.active_credentials(call.session, call.caller.partner.id)
+    return web.json_response({"caseworkers": [_caseworker(c) for c in found]})
 
 
 async def list_cases(call: Call) -> web.Response:
@@ -232,9 +257,10 @@ async def list_cases(call: Call) -> web.Response:
     )
     entries = await cases.list_entries(session, partner_id, [case.id for case in page])
     keys = _partner_key_ids(caller.partner)
+    active = await _active_ids(call)
     listed = [
         {
-            **_summary(case),
+            **_summary(case, active),
             "unseen_entries": _unseen(entries[case.id]),
             "entries": [_listed_entry(e, keys) for e in entries[case.id]],
         }
@@ -243,13 +269,29 @@ async def list_cases(call: Call) -> web.Response:
     return web.json_response({"cases": listed, "next_offset": offset + limit if more else None})
 
 
+async def count_cases(call: Call) -> web.Response:
+    """How many cases the list would give (same filters), by status, and how many have entries
+    of the worker nobody at the partner has opened: one aggregate query, no entry body read."""
+    query = parse_query(list(call.request.query.items()), CaseCountQuery)
+    counts = await cases.count_cases(
+        call.session, call.caller.partner.id, query.status, query.changed_since
+    )
+    return web.json_response(
+        {
+            "total": counts.total,
+            "by_status": {status.value: n for status, n in counts.by_status.items()},
+            "unseen_cases": counts.unseen_cases,
+        }
+    )
+
+
 async def get_case(call: Call) -> web.Response:
     """One case with every entry, attachment bodies included."""
     case = await _case(call, with_entries=True)
     keys = _partner_key_ids(call.caller.partner)
     return web.json_response(
         {
-            **_summary(case),
+            **_summary(case, await _active_ids(call)),
             "unseen_entries": _unseen(case.entries),
             "entries": [_entry(entry, keys) for entry in case.entries],
         }
@@ -263,8 +305,30 @@ async def set_status(call: Call) -> web.Response:
     case = await _case(call, with_entries=False)
     await cases.set_status(session, case, body.status)
     await audit.record(session, caller.actor, "case.status", case.id)
+    active = await _active_ids(call)
     await session.commit()
-    return web.json_response(_summary(case))
+    return web.json_response(_summary(case, active))
+
+
+async def set_assignee(call: Call) -> web.Response:
+    """Assign the case to an active credential of the partner, or to nobody (null).
+
+    A credential that does not exist, is another partner's or is revoked gets one and the same
+    refusal. A change is audited as `case.assign` with the case and credential ids and the day;
+    assigning again to the same one changes and records nothing. `updated_day` stays.
+    """
+    caller, session = call.caller, call.session
+    body = await _body(call.request, AssigneeChange)
+    case = await _case(call, with_entries=False)
+    active = await _active_ids(call)
+    target = body.credential_id
+    if target is not None and target not in active:
+        raise bad_request(NO_SUCH_CASEWORKER)
+    if await cases.assign(session, case, target):
+        who = audit_name(target) if target is not None else "nobody"
+        await audit.record(session, caller.actor, "case.assign", f"{case.id} {who}")
+    await session.commit()
+    return web.json_response(_summary(case, active))
 
 
 async def add_entry(call: Call) -> web.Response:
@@ -469,14 +533,29 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _summary(case: Case) -> dict[str, Any]:
+def _summary(case: Case, active: frozenset[int]) -> dict[str, Any]:
+    """The case's metadata; `active` are the ids of the partner's unrevoked credentials."""
+    assignee = case.assignee_credential_id
     return {
         "id": case.id,
         "status": case.status.value,
         "created_day": case.created_day.isoformat(),
         "updated_day": case.updated_day.isoformat(),
         "worker_public_key": _b64(case.worker_public_key),
+        # A revoked credential reaches nothing: its cases are nobody's until someone takes them.
+        "assignee": assignee if assignee is not None and assignee in active else None,
     }
+
+
+async def _active_ids(call: Call) -> frozenset[int]:
+    """Ids of the partner's unrevoked credentials (a handful: one small query)."""
+    found = await credentials.active_credentials(call.session, call.caller.partner.id)
+    return frozenset(c.id for c in found)
+
+
+def _caseworker(credential: CaseworkerCredential) -> dict[str, Any]:
+    # Never the token's hash, the days or the partner: whom to assign to, nothing more.
+    return {"id": credential.id, "label": credential.label, "role": credential.role.value}
 
 
 def _unseen(entries: Any) -> int:

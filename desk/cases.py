@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from crypto.envelope import AUTHOR_OF, Envelope, Purpose, open_envelope, stored_context
@@ -200,6 +200,33 @@ class CaseView:
     opened_unseen: tuple[str, ...] = ()
     """Ids of the worker's entries, unseen until now, that this view opened: what to mark seen
     once the caseworker has been shown them (an entry that did not open is not among them)."""
+    unseen_entries: int = 0
+    """The worker's entries nobody at the partner has opened, the report included (the
+    server's count, as `GET /api/v1/cases/count` counts a case among `unseen_cases`)."""
+    assignee: int | None = None
+    """The caseworker credential the case is assigned to; None for nobody."""
+
+    def marked_seen(self, entry_ids: Collection[str], unseen_entries: int) -> CaseView:
+        """This view once the server has marked `entry_ids` seen (`unseen_entries` left)."""
+        listed = self.report.attachments if self.report is not None else {}
+        newly_seen = sum(
+            1
+            for item in self.thread
+            if item.entry_id in entry_ids
+            and not item.seen
+            and item.author == "worker"
+            and item.entry_id not in listed
+        )
+        thread = tuple(
+            replace(item, seen=True) if item.entry_id in entry_ids else item for item in self.thread
+        )
+        return replace(
+            self,
+            thread=thread,
+            unseen_follow_ups=max(0, self.unseen_follow_ups - newly_seen),
+            opened_unseen=tuple(e for e in self.opened_unseen if e not in entry_ids),
+            unseen_entries=unseen_entries,
+        )
 
     @property
     def needs_reading(self) -> bool:
@@ -297,6 +324,8 @@ def open_case(
             1 for e in unseen if e.purpose != Purpose.REPORT.value and e.id not in listed
         ),
         opened_unseen=tuple(e.id for e in unseen if e.id in opened),
+        unseen_entries=case.unseen_entries,
+        assignee=case.assignee,
     )
 
 

@@ -25,7 +25,7 @@ from typing import Any, Final, NoReturn, TypeVar
 from crypto.errors import CryptoError
 from crypto.keyfile import KeyKind, read_partner_key
 from crypto.tokens import looks_like_token
-from desk import actions, render
+from desk import actions, assignment, render
 from desk.cases import WORKER_STATUS_LABELS, Keyring
 from desk.client import STATUSES, CaseClient, DeskError, parse_case_id
 from desk.console.cli import add_command as add_console_command
@@ -104,6 +104,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     cases.add_argument(
         "--changed-since", metavar="YYYY-MM-DD", help="only cases changed on or after this day"
     )
+    cases.add_argument("--mine", action="store_true", help="only cases assigned to you")
     cases.set_defaults(run=_guarded(run_cases))
 
     show = commands.add_parser(
@@ -130,6 +131,18 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     status.add_argument("case", metavar="CASE")
     status.add_argument("status", metavar="STATUS", choices=STATUSES, help=", ".join(STATUSES))
     status.set_defaults(run=_guarded(run_status))
+
+    assign = commands.add_parser(
+        "assign",
+        parents=[server, as_json],
+        help="assign a case to a caseworker of your partner, to yourself, or to nobody",
+    )
+    assign.add_argument("case", metavar="CASE")
+    whom = assign.add_mutually_exclusive_group(required=True)
+    whom.add_argument("--to", metavar="CREDENTIAL_ID", help="a caseworker credential's id")
+    whom.add_argument("--me", action="store_true", help="the credential this desk uses")
+    whom.add_argument("--nobody", action="store_true", help="nobody")
+    assign.set_defaults(run=_guarded(run_assign))
 
     reply = commands.add_parser(
         "reply",
@@ -183,20 +196,45 @@ def run_cases(args: argparse.Namespace) -> int:
     files = key_files(args)
     changed_since = _day(args.changed_since) if args.changed_since else None
 
-    async def action(client: CaseClient) -> list[Any]:
+    async def action(client: CaseClient) -> tuple[list[Any], assignment.Team]:
         async with _opening(files) as keyring:
             partner = await client.partner()
+            team = assignment.Team(partner.me, tuple(await client.caseworkers()))
+            if args.mine and team.me is None:
+                raise DeskError("the server does not say which credential this desk uses")
             views = await actions.list_cases(
                 client, keyring, status=args.status, changed_since=changed_since
             )
             actions.check_keyring(partner, await keyring)
-            return views
+            return views, team
 
-    views = _run(args, action)
+    views, team = _run(args, action)
+    if args.mine:
+        views = [view for view in views if team.is_me(view.assignee)]
+    labels = team.labels()
     if args.json:
-        _print_json({"cases": [render.summary_json(view) for view in views]})
+        _print_json({"cases": [render.summary_json(view, labels) for view in views]})
+    elif args.mine and not views:
+        print(
+            "No cases assigned to you" + (f" with status '{args.status}'." if args.status else ".")
+        )
     else:
-        print(render.list_text(views, args.status))
+        print(render.list_text(views, args.status, labels))
+    return 0
+
+
+def run_assign(args: argparse.Namespace) -> int:
+    """grievance desk assign CASE (--to CREDENTIAL_ID | --me | --nobody)."""
+    choice = assignment.ME if args.me else assignment.NOBODY if args.nobody else args.to
+    case, team = _run(args, lambda client: assignment.assign(client, args.case, choice))
+    label = team.label(case.assignee)
+    if args.json:
+        _print_json({"case": case.id, "assignee": case.assignee, "assignee_label": label})
+    elif label is None:
+        print(f"Case {case.id} is now assigned to nobody.")
+    else:
+        named = label if label == f"#{case.assignee}" else f"{label} (#{case.assignee})"
+        print(render.clean(f"Case {case.id} is now assigned to {named}."))
     return 0
 
 

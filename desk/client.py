@@ -77,12 +77,24 @@ class PartnerKey:
 
 
 @dataclass(frozen=True)
+class Caseworker:
+    """A caseworker credential of the partner: whom a case can be assigned to."""
+
+    id: int
+    label: str
+    """The administrators' label, e.g. "office laptop 2" (untrusted text, like all answers)."""
+    role: str
+
+
+@dataclass(frozen=True)
 class Partner:
     """The credential's partner and its keys."""
 
     slug: str
     name: str
     keys: tuple[PartnerKey, ...]
+    me: Caseworker | None = None
+    """The credential this desk uses, as the server names it."""
 
     def active_key(self) -> PartnerKey | None:
         """The key new reports, notes and replies are sealed to, if there is one."""
@@ -124,6 +136,18 @@ class Case:
     entries: tuple[Entry, ...] = ()
     unseen_entries: int = 0
     """The worker's entries no caseworker of the partner has opened yet, as the server counts."""
+    assignee: int | None = None
+    """The id of the caseworker credential the case is assigned to; None for nobody."""
+
+
+@dataclass(frozen=True)
+class CaseCount:
+    """How many cases a listing would give, by status, and how many have unseen entries."""
+
+    total: int
+    by_status: Mapping[str, int]
+    unseen_cases: int
+    """Cases with an entry of the worker nobody at the partner has opened (new ones included)."""
 
 
 class CaseClient:
@@ -172,6 +196,23 @@ class CaseClient:
         """GET /api/v1/partner: who the credential belongs to, and the partner's keys."""
         data = await self._request("GET", f"{API}/partner")
         return _guard(_partner, data)
+
+    async def caseworkers(self) -> list[Caseworker]:
+        """GET /api/v1/caseworkers: the partner's active credentials, whom to assign cases to."""
+        data = await self._request("GET", f"{API}/caseworkers")
+        return _guard(_caseworkers, data)
+
+    async def count(
+        self, *, status: str | None = None, changed_since: str | None = None
+    ) -> CaseCount:
+        """GET /api/v1/cases/count: the size of the queue a listing with these filters gives."""
+        params: dict[str, str] = {}
+        if status is not None:
+            params["status"] = status
+        if changed_since is not None:
+            params["changed_since"] = changed_since
+        data = await self._request("GET", f"{API}/cases/count", params=params)
+        return _guard(_case_count, data)
 
     async def cases_page(
         self,
@@ -249,6 +290,17 @@ class CaseClient:
             raise DeskError(f"'{status}' is not a status; use one of {', '.join(STATUSES)}")
         data = await self._request(
             "PUT", f"{_case_path(case_id)}/status", json_body={"status": status}, case_id=case_id
+        )
+        return _guard(_case, data)
+
+    async def set_assignee(self, case_id: str, credential_id: int | None) -> Case:
+        """PUT the case's assignee (a credential of the partner, or None for nobody); returns
+        the case without entries."""
+        data = await self._request(
+            "PUT",
+            f"{_case_path(case_id)}/assignee",
+            json_body={"credential_id": credential_id},
+            case_id=case_id,
         )
         return _guard(_case, data)
 
@@ -414,7 +466,29 @@ def _partner(data: Any) -> Partner:
         )
         for key in data["keys"]
     )
-    return Partner(slug=_str(data["slug"]), name=_str(data["name"]), keys=keys)
+    me = _caseworker(data["me"]) if data.get("me") is not None else None
+    return Partner(slug=_str(data["slug"]), name=_str(data["name"]), keys=keys, me=me)
+
+
+def _caseworker(data: Any) -> Caseworker:
+    return Caseworker(
+        id=_id(data["id"]), label=_str(data["label"]), role=_match(_WORD, data["role"])
+    )
+
+
+def _caseworkers(data: Any) -> list[Caseworker]:
+    return [_caseworker(item) for item in data["caseworkers"]]
+
+
+def _case_count(data: Any) -> CaseCount:
+    by_status = data["by_status"]
+    if not isinstance(by_status, dict):
+        raise _Malformed
+    return CaseCount(
+        total=_count(data["total"]),
+        by_status={_match(_WORD, status): _count(n) for status, n in by_status.items()},
+        unseen_cases=_count(data["unseen_cases"]),
+    )
 
 
 def _page(data: Any) -> tuple[list[Case], int | None]:
@@ -433,6 +507,7 @@ def _case(data: Any) -> Case:
         worker_public_key=_unb64(data["worker_public_key"]),
         entries=tuple(_entry(item) for item in data.get("entries") or ()),
         unseen_entries=_count(data.get("unseen_entries", 0)),
+        assignee=None if data.get("assignee") is None else _id(data["assignee"]),
     )
 
 
@@ -444,6 +519,12 @@ def _count(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise _Malformed
     return value
+
+
+def _id(value: Any) -> int:
+    if _count(value) < 1:
+        raise _Malformed
+    return int(value)
 
 
 def _entry(data: Any) -> Entry:

@@ -70,9 +70,19 @@ def unread_text(view: CaseView) -> str:
     return f"+{view.unseen_follow_ups} unread" if view.unseen_follow_ups else ""
 
 
-def list_text(views: list[CaseView], status: str | None = None) -> str:
+def assignee_label(view: CaseView, labels: Mapping[int, str] | None) -> str | None:
+    """Whom the case is assigned to, by label (`#id` if the label is not known); None: nobody."""
+    if view.assignee is None:
+        return None
+    return (labels or {}).get(view.assignee, f"#{view.assignee}")
+
+
+def list_text(
+    views: list[CaseView], status: str | None = None, labels: Mapping[int, str] | None = None
+) -> str:
     """`desk cases`: two lines a case, urgent first, then new cases and cases with follow-ups
-    nobody has opened ("+2 unread"), then the rest; then a count."""
+    nobody has opened ("+2 unread"), then the rest; then a count. `labels` names assignees
+    (credential id -> label)."""
     if not views:
         return f"No cases with status '{status}'." if status else "No cases in your queue."
     out = []
@@ -82,12 +92,14 @@ def list_text(views: list[CaseView], status: str | None = None) -> str:
         head = f"{view.id}  {view.created_day}  {view.status:<13} {mark:<6}"
         if flag_width:
             head += f"  {unread_text(view):<{flag_width}}"
+        assignee = assignee_label(view, labels)
+        assigned = f"  ·  assigned to {assignee}" if assignee else ""
         if view.report is None:
-            out.append(f"{head}  (cannot be opened: {view.report_problem})")
+            out.append(clean(f"{head}  (cannot be opened: {view.report_problem}){assigned}"))
             continue
         report = view.report
         parts = [report.workplace or "—", report.categories_text or "—", report.language.label()]
-        out.append(clean(f"{head}  {'  ·  '.join(parts)}"))
+        out.append(clean(f"{head}  {'  ·  '.join(parts)}{assigned}"))
         out.append("    " + clean(report.first_words() or "(no account given)"))
     urgent = sum(v.urgent for v in views)
     new = sum(v.status == "new" for v in views)
@@ -104,8 +116,8 @@ def list_text(views: list[CaseView], status: str | None = None) -> str:
     return "\n".join(out)
 
 
-def summary_json(view: CaseView) -> dict[str, Any]:
-    """One case of `desk cases --json`."""
+def summary_json(view: CaseView, labels: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """One case of `desk cases --json`; `labels` names the assignee (credential id -> label)."""
     report = view.report
     return {
         "id": view.id,
@@ -116,6 +128,8 @@ def summary_json(view: CaseView) -> dict[str, Any]:
         "urgent": view.urgent,
         "danger": view.danger,
         "unread_follow_ups": view.unseen_follow_ups,
+        "assignee": view.assignee,
+        "assignee_label": assignee_label(view, labels),
         "workplace": report.workplace if report else None,
         "categories": list(report.categories) if report else [],
         "categories_text": report.categories_text if report else None,
@@ -172,7 +186,8 @@ def case_json(view: CaseView, saved: Mapping[str, Path] | None = None) -> dict[s
     saved = saved or {}
     report = view.report
     data = summary_json(view)
-    del data["first_words"], data["opened"]
+    # The assignee by id only: naming it needs the partner's caseworkers, which `show` skips.
+    del data["first_words"], data["opened"], data["assignee_label"]
     data["report"] = (
         None
         if report is None

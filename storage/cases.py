@@ -283,6 +283,69 @@ async def set_status(session: AsyncSession, case: Case, status: CaseStatus) -> C
     return case
 
 
+async def assign(session: AsyncSession, case: Case, credential_id: int | None) -> bool:
+    """Assign ``case`` to the credential ``credential_id`` (or to nobody); True if it changed.
+
+    The caller checks that the credential is an active one of the case's partner. The case's
+    ``updated_day`` stays: who looks after a case is the partner's bookkeeping, not a change a
+    sync, the worker or retention looks at.
+    """
+    if case.assignee_credential_id == credential_id:
+        return False
+    case.assignee_credential_id = credential_id
+    await session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class CaseCounts:
+    """How many of a partner's cases there are, by status, and how many have unseen entries."""
+
+    by_status: dict[CaseStatus, int]
+    unseen_cases: int
+    """Cases with at least one entry of the worker that no caseworker of the partner opened."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+async def count_cases(
+    session: AsyncSession,
+    partner_id: int,
+    status: CaseStatus | None = None,
+    changed_since: date | None = None,
+) -> CaseCounts:
+    """Count ``partner_id``'s cases with the filters of ``list_cases``, in one aggregate query.
+
+    No entry body is read: the unseen test looks at the author and the flag of entries only.
+    """
+    unseen = (
+        select(CaseEntry.id)
+        .where(
+            CaseEntry.case_id == Case.id,
+            CaseEntry.author == EntryAuthor.WORKER,
+            CaseEntry.seen_by_partner.is_(False),
+        )
+        .exists()
+    )
+    query = (
+        select(Case.status, func.count(), func.sum(sql_case((unseen, 1), else_=0)))
+        .where(Case.partner_id == partner_id)
+        .group_by(Case.status)
+    )
+    if status is not None:
+        query = query.where(Case.status == status)
+    if changed_since is not None:
+        query = query.where(Case.updated_day >= changed_since)
+    by_status = dict.fromkeys(CaseStatus, 0)
+    unseen_cases = 0
+    for found_status, count, with_unseen in await session.execute(query):
+        by_status[found_status] = int(count)
+        unseen_cases += int(with_unseen or 0)
+    return CaseCounts(by_status, unseen_cases)
+
+
 async def mark_seen(session: AsyncSession, case: Case, entry_ids: Sequence[str]) -> int:
     """Mark the entries ``entry_ids`` of ``case`` as opened by the partner; return how many changed.
 

@@ -64,6 +64,20 @@ async def list_credentials(
     return list(await session.scalars(query))
 
 
+async def active_credentials(session: AsyncSession, partner_id: int) -> list[CaseworkerCredential]:
+    """The unrevoked credentials of one partner, oldest first (whom a case can be assigned to)."""
+    return list(
+        await session.scalars(
+            select(CaseworkerCredential)
+            .where(
+                CaseworkerCredential.partner_id == partner_id,
+                CaseworkerCredential.revoked_day.is_(None),
+            )
+            .order_by(CaseworkerCredential.id)
+        )
+    )
+
+
 async def revoke_credential(session: AsyncSession, credential_id: int) -> CaseworkerCredential:
     """Revoke a credential from today on; NotFound if unknown.
 

@@ -247,6 +247,12 @@ class Case(Base):
     worker_public_key: Mapped[bytes] = mapped_column(LargeBinary(PUBLIC_KEY_BYTES))
     # Derived from the receipt by a slow hash; the receipt itself is never stored.
     lookup_id: Mapped[bytes] = mapped_column(LargeBinary(LOOKUP_ID_BYTES), unique=True)
+    # The caseworker credential of the partner the case is assigned to, or nobody: the partner's
+    # own bookkeeping, nothing about the worker and no day. A revoked credential's cases read as
+    # nobody's (the case API checks), so that someone takes them over.
+    assignee_credential_id: Mapped[int | None] = mapped_column(
+        ForeignKey("caseworker_credentials.id", ondelete="SET NULL")
+    )
 
     entries: Mapped[list[CaseEntry]] = relationship(
         back_populates="case",

@@ -64,7 +64,14 @@ def endpoints(world: World) -> dict[str, tuple[str, str, Any]]:
         "partner": ("GET", "/api/v1/partner", None),
         "list": ("GET", "/api/v1/cases", None),
         "case": ("GET", f"/api/v1/cases/{case.id}", None),
+        "caseworkers": ("GET", "/api/v1/caseworkers", None),
+        "count": ("GET", "/api/v1/cases/count", None),
         "status": ("PUT", f"/api/v1/cases/{case.id}/status", {"status": "investigating"}),
+        "assignee": (
+            "PUT",
+            f"/api/v1/cases/{case.id}/assignee",
+            {"credential_id": world.credential_ids["triage"]},
+        ),
         "entry": ("POST", f"/api/v1/cases/{case.id}/entries", note),
         "wraps": ("PUT", f"/api/v1/entries/{case.report_id}/wraps", "rewrap"),
         "purge": ("DELETE", f"/api/v1/cases/{case.id}", None),
@@ -94,7 +101,19 @@ def own(world: World) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "endpoint", ["partner", "list", "case", "status", "entry", "wraps", "purge"]
+    "endpoint",
+    [
+        "partner",
+        "caseworkers",
+        "list",
+        "count",
+        "case",
+        "status",
+        "assignee",
+        "entry",
+        "wraps",
+        "purge",
+    ],
 )
 async def test_access_matrix(session_factory, endpoint):
     """Every endpoint x {own, another partner's, revoked, garbled, no credential}: only the own
@@ -124,6 +143,12 @@ async def test_access_matrix(session_factory, endpoint):
             elif endpoint == "list":
                 assert status == 200
                 assert [c["id"] for c in data["cases"]] == [world.other_case.id]
+            elif endpoint == "caseworkers":
+                # Its own partner's caseworkers only: A's credentials are not named.
+                assert status == 200
+                assert [c["id"] for c in data["caseworkers"]] == [world.credential_ids["other"]]
+            elif endpoint == "count":
+                assert status == 200 and data["total"] == 1  # its own case, not A's
             else:
                 # Exactly the answer for a case or entry that does not exist.
                 missing = path.replace(world.case.id, new_case_id()).replace(
@@ -142,6 +167,8 @@ async def test_access_matrix(session_factory, endpoint):
             assert data["slug"] == "mekong-workers"
         if endpoint == "list":
             assert [c["id"] for c in data["cases"]] == [world.case.id]
+        if endpoint == "assignee":
+            assert data["assignee"] == world.credential_ids["triage"]
 
 
 async def test_the_desk_reads_what_the_worker_sealed(session_factory):

@@ -60,7 +60,8 @@ def documented() -> set[tuple[str, str, int]]:
 
 
 def template_of(path: str, templates: set[str]) -> str:
-    for template in templates:
+    # A literal path (/cases/count) before a template it also fits (/cases/{case_id}).
+    for template in sorted(templates, key=lambda t: (t.count("{"), t)):
         pattern = re.sub(r"\{[^/]+\}", "[^/]+", template)
         if re.fullmatch(pattern, path):
             return template
@@ -116,6 +117,14 @@ class CheckedClient:
         return status, json.loads(answer) if answer else None
 
 
+def huge_assignee() -> bytes:
+    return b'{"credential_id": 1, "pad": "' + b"x" * MAX_REQUEST_BYTES + b'"}'
+
+
+def assignee_as_text() -> dict[str, Any]:
+    return {"raw": b'{"credential_id": null}', "valid": False, "content_type": "text/plain"}
+
+
 async def exercise(api: CheckedClient, world: World) -> None:
     """A caseworker's day, and every mistake the document describes."""
     own, other, revoked = (world.tokens[k] for k in ("own", "other", "revoked"))
@@ -128,6 +137,32 @@ async def exercise(api: CheckedClient, world: World) -> None:
     assert (await api.send("GET", "/healthz"))[0] == 200
     assert (await api.send("GET", "/api/v1/partner", own))[0] == 200
     assert (await api.send("GET", "/api/v1/partner", None, valid=False))[0] == 401
+
+    _, me = await api.send("GET", "/api/v1/partner", triage)
+    assert me["me"]["id"] == world.credential_ids["triage"]
+    status, listed = await api.send("GET", "/api/v1/caseworkers", own)
+    assert status == 200 and len(listed["caseworkers"]) == 2  # not the revoked one
+    assert (await api.send("GET", "/api/v1/caseworkers", revoked))[0] == 401
+
+    status, counted = await api.send("GET", "/api/v1/cases/count?status=new", own)
+    assert status == 200 and counted["total"] == counted["by_status"]["new"] == 1
+    assert (await api.send("GET", "/api/v1/cases/count?changed_since=2020-01-01", own))[0] == 200
+    assert (await api.send("GET", "/api/v1/cases/count?limit=5", own, valid=False))[0] == 400
+    assert (await api.send("GET", "/api/v1/cases/count", None, valid=False))[0] == 401
+
+    assignee_url = f"{case_url}/assignee"
+    to_triage = {"credential_id": world.credential_ids["triage"]}
+    status, assigned = await api.send("PUT", assignee_url, own, to_triage)
+    assert status == 200 and assigned["assignee"] == to_triage["credential_id"]
+    stranger_credential = {"credential_id": world.credential_ids["other"]}
+    assert (await api.send("PUT", assignee_url, own, stranger_credential))[0] == 400
+    assert (await api.send("PUT", assignee_url, own, {"credential_id": "1"}, valid=False))[0] == 400
+    assert (await api.send("PUT", assignee_url, None, to_triage, valid=False))[0] == 401
+    assert (await api.send("PUT", assignee_url, other, to_triage))[0] == 404
+    assert (await api.send("PUT", f"{missing_case}/assignee", own, to_triage))[0] == 404
+    assert (await api.send("PUT", assignee_url, own, raw=huge_assignee(), valid=False))[0] == 413
+    assert (await api.send("PUT", assignee_url, own, **assignee_as_text()))[0] == 415
+    assert (await api.send("PUT", assignee_url, own, {"credential_id": None}))[0] == 200
 
     assert (await api.send("GET", "/api/v1/cases?status=new&limit=1&offset=0", own))[0] == 200
     assert (await api.send("GET", "/api/v1/cases?changed_since=2020-01-01", own))[0] == 200

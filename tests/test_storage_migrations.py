@@ -59,7 +59,7 @@ async def _schema_differences(url: str) -> list[Any]:
 async def test_migrations_bring_an_empty_database_to_head(database_url: str) -> None:
     assert await current_revision(database_url) is None
     await upgrade_to_head(database_url)
-    assert await current_revision(database_url) == head_revision() == "0003"
+    assert await current_revision(database_url) == head_revision() == "0004"
 
 
 async def test_alembic_command_line_path_opens_its_own_engine(database_url: str) -> None:
@@ -190,6 +190,10 @@ async def test_0003_upgrades_a_database_holding_cases_and_credentials(database_u
                         "purpose": purpose, "author": author, "day": day, "body": b"\x01" * 41,
                     },
                 )  # fmt: skip
+                await connection.execute(
+                    text("INSERT INTO wraps (entry_id, key_id, sealed_key) VALUES (:id, :key, :s)"),
+                    {"id": f"{case_id}-{seq}", "key": "a" * 32, "s": b"w" * 80},
+                )
             await connection.execute(
                 text(
                     "INSERT INTO caseworker_credentials (id, partner_id, label, token_hash,"
@@ -200,9 +204,8 @@ async def test_0003_upgrades_a_database_holding_cases_and_credentials(database_u
     finally:
         await engine.dispose()
 
-    await upgrade_to_head(database_url)
+    await upgrade_to(database_url, "0003")
     assert await current_revision(database_url) == "0003"
-    assert await _schema_differences(database_url) == []
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
@@ -212,6 +215,9 @@ async def test_0003_upgrades_a_database_holding_cases_and_credentials(database_u
             assert roles.scalars().all() == ["triage"]
             bodies = await connection.execute(text("SELECT count(*) FROM case_entries"))
             assert bodies.scalar() == len(entries)
+            # Rebuilding case_entries (SQLite) must not cascade into the wraps: they are the keys.
+            wraps = await connection.execute(text("SELECT count(*) FROM wraps"))
+            assert wraps.scalar() == len(entries)
     finally:
         await engine.dispose()
     assert {key: bool(value) for key, value in seen.items()} == {
@@ -223,3 +229,85 @@ async def test_0003_upgrades_a_database_holding_cases_and_credentials(database_u
         "CASE00000001-6": False,
         "CASE00000002-1": False,
     }
+
+
+async def test_0004_upgrades_a_database_holding_cases_and_credentials(database_url: str) -> None:
+    """A deployment at 0003 with cases, entries and credentials: after the upgrade every case is
+    assigned to nobody, nothing else changed, and a case can then be assigned."""
+    await upgrade_to(database_url, "0003")
+    day = date(2031, 5, 6)
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO partners (id, slug, name, created_day, emergency_contacts)"
+                    " VALUES (1, 'mekong-workers', 'Mekong Workers', :day, '')"
+                ),
+                {"day": day},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO caseworker_credentials (id, partner_id, label, token_hash,"
+                    " created_day, role) VALUES (1, 1, 'office laptop', :hash, :day, 'lead')"
+                ),
+                {"hash": b"h" * 32, "day": day},
+            )
+            for case_id, status in (("CASE00000001", "new"), ("CASE00000002", "closed")):
+                await connection.execute(
+                    text(
+                        "INSERT INTO cases (id, partner_id, status, created_day, updated_day,"
+                        " worker_public_key, lookup_id) VALUES (:id, 1, :status, :day, :day,"
+                        " :key, :lookup)"
+                    ),
+                    {"id": case_id, "status": status, "day": day, "key": bytes(32),
+                     "lookup": case_id.encode() * 3},
+                )  # fmt: skip
+                await connection.execute(
+                    text(
+                        "INSERT INTO case_entries (id, case_id, seq, purpose, author,"
+                        " created_day, body, seen_by_partner) VALUES (:id, :case, 1, 'report',"
+                        " 'worker', :day, :body, :seen)"
+                    ),
+                    {"id": f"{case_id}-1", "case": case_id, "day": day, "body": b"\x02" * 41,
+                     "seen": status == "closed"},
+                )  # fmt: skip
+                await connection.execute(
+                    text("INSERT INTO wraps (entry_id, key_id, sealed_key) VALUES (:id, :key, :s)"),
+                    {"id": f"{case_id}-1", "key": "a" * 32, "s": b"w" * 80},
+                )
+    finally:
+        await engine.dispose()
+
+    await upgrade_to_head(database_url)
+    assert await current_revision(database_url) == "0004"
+    assert await _schema_differences(database_url) == []
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            rows = await connection.execute(
+                text(
+                    "SELECT id, status, updated_day, assignee_credential_id FROM cases ORDER BY id"
+                )
+            )
+            # SQLite hands a day back as text, PostgreSQL as a date.
+            assert [(r[0], r[1], str(r[2]), r[3]) for r in rows] == [
+                ("CASE00000001", "new", day.isoformat(), None),
+                ("CASE00000002", "closed", day.isoformat(), None),
+            ]
+            seen = await connection.execute(
+                text("SELECT seen_by_partner FROM case_entries ORDER BY case_id")
+            )
+            # Rebuilding cases (SQLite) must not cascade into their entries and wraps.
+            assert [bool(value) for value in seen.scalars()] == [False, True]
+            wraps = await connection.execute(text("SELECT count(*) FROM wraps"))
+            assert wraps.scalar() == 2
+            await connection.execute(
+                text("UPDATE cases SET assignee_credential_id = 1 WHERE id = 'CASE00000001'")
+            )
+            assigned = await connection.execute(
+                text("SELECT assignee_credential_id FROM cases WHERE id = 'CASE00000001'")
+            )
+            assert assigned.scalar() == 1
+    finally:
+        await engine.dispose()

@@ -112,6 +112,7 @@ def make_app(state: ConsoleState) -> web.Application:
     app.router.add_get("/cases/{case_id}", case_pages.case_page)
     app.router.add_get("/cases/{case_id}/files/{entry_id}", case_pages.case_file)
     app.router.add_post("/cases/{case_id}/status", case_pages.set_status)
+    app.router.add_post("/cases/{case_id}/assignee", case_pages.assign)
     app.router.add_post("/cases/{case_id}/reply", case_pages.reply)
     app.router.add_post("/cases/{case_id}/note", case_pages.note)
     app.router.add_post("/cases/{case_id}/save", case_pages.save_files)

@@ -3,7 +3,12 @@
 Files are served from the opened case in memory with `Cache-Control: no-store` (every answer
 has it) and reach the disk only through "Save", into a folder the caseworker names, as new
 files with mode 0600 (`desk.render.save_attachments`). Setting a status, replying and writing a
-note go through `desk.actions`, exactly as the command line does.
+note go through `desk.actions`, exactly as the command line does; assigning goes through the
+vault, which keeps the queue's row in step.
+
+Opening a case page marks the worker's entries it showed as seen by the partner, once the page
+is built: the page itself still highlights them as new, and an entry that did not open (sealed
+to a key this console does not hold) stays unseen for a colleague who holds it.
 """
 
 from __future__ import annotations
@@ -46,7 +51,14 @@ async def case_page(request: web.Request) -> web.StreamResponse:
             {"error": sentence(exc, gettext_for(request))},
             status=404 if "no case" in str(exc) else 502,
         )
-    return render_case(request, view)
+    try:
+        await state.vault.mark_seen(view)
+    except DeskError as exc:
+        _ = gettext_for(request)
+        state.notice = _("The case is shown, but not marked as seen: {reason}").format(
+            reason=sentence(exc, _)
+        )
+    return render_case(request, view)  # as it was opened: what is new to the caseworker shows
 
 
 def render_case(
@@ -54,9 +66,13 @@ def render_case(
 ) -> web.Response:
     """The case page; `form` carries an error and what the caseworker had typed."""
     _ = gettext_for(request)
+    team = state_of(request).vault.team()
     context: dict[str, Any] = {
         "case": view,
         "report": view.report,
+        "assignee": present.assignee_name(view.assignee, team, _),
+        "assign_choices": present.assign_choices(view.assignee, team, _),
+        "new_from_worker": present.new_from_worker(view),
         "statuses": present.status_choices(_),
         "reply_max": actions.REPLY_MAX_CHARS,
         "note_max": actions.NOTE_MAX_CHARS,
@@ -103,6 +119,25 @@ async def set_status(request: web.Request) -> web.StreamResponse:
     _ = gettext_for(request)
     label = present.worker_label(changed.status, _)
     state.notice = _("Status changed. The worker now reads: “{label}”.").format(label=label)
+    raise web.HTTPSeeOther(f"/cases/{case_id}")
+
+
+async def assign(request: web.Request) -> web.StreamResponse:
+    """POST /cases/{case_id}/assignee: to me, to a caseworker of the partner, or to nobody."""
+    state = state_of(request)
+    case_id = _case_id(request)
+    state.vault.require()
+    form = await request.post()
+    try:
+        assignee = await state.vault.assign(case_id, str(form.get("assignee", "")))
+    except DeskError as exc:
+        return await _failed(request, case_id, exc, "assign")
+    _ = gettext_for(request)
+    if assignee is None:
+        state.notice = _("Nobody is assigned to this case now.")
+    else:
+        name = present.assignee_name(assignee, state.vault.team(), _)
+        state.notice = _("Assigned to {name}.").format(name=name)
     raise web.HTTPSeeOther(f"/cases/{case_id}")
 
 

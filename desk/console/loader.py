@@ -1,9 +1,11 @@
 """Opening the whole queue for the console: `desk.actions.list_cases`, watched on its way.
 
-The console needs two things the listing does not return: how far it has got (for the page
-shown while a long queue opens) and how many entries are still wrapped to a retired or revoked
-key (to offer the re-wrap). Both are read from the sealed pages as they pass through
-`CaseClient.pages`, so the queue is downloaded once and decrypted by the desk's own code.
+The console needs things the listing does not return: how far it has got (for the page shown
+while a long queue opens) and how many entries are still wrapped to a retired or revoked key
+(to offer the re-wrap). Both are read from the sealed pages as they pass through
+`CaseClient.pages`, so the queue is downloaded once and decrypted by the desk's own code. How
+many cases there are to come is one cheap count asked beside the first pages (the loading page
+shows "N of TOTAL"), and the partner's caseworkers (whom to assign to) one more small request.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from desk import actions
+from desk.assignment import Team
 from desk.cases import Keyring
-from desk.client import Case, CaseClient
+from desk.client import Case, CaseClient, CaseCount, Caseworker, DeskError
 from desk.console import queue
+from desk.console.logs import LOGGER
 
 
 @dataclass
@@ -25,6 +29,13 @@ class Progress:
     downloaded: int = 0
     old_key_entries: int = 0
     old_key_ids: frozenset[str] = field(default_factory=frozenset)
+    counted: CaseCount | None = None
+    """The server's count when the queue started opening (None until it came)."""
+
+    @property
+    def expected(self) -> int | None:
+        """The total to show beside `downloaded` (never less: cases may arrive meanwhile)."""
+        return None if self.counted is None else max(self.counted.total, self.downloaded)
 
 
 class WatchedClient(CaseClient):
@@ -60,11 +71,37 @@ def _old_wrapped(page: list[Case], old_ids: frozenset[str]) -> int:
     return sum(1 for case in page for entry in case.entries if not old_ids.isdisjoint(entry.wraps))
 
 
-async def open_queue(client: WatchedClient, keyring: Keyring, progress: Progress) -> queue.Queue:
+async def open_queue(
+    client: WatchedClient, keyring: Keyring, progress: Progress, team: Team | Caseworker | None
+) -> queue.Queue:
     """Every case decrypted (reports and messages; files stay sealed until a case is opened),
     then the rows built in a worker thread: the event loop keeps answering meanwhile.
 
-    `progress` is the one `client.watch` returned, counting as the pages pass.
+    `progress` is the one `client.watch` returned, counting as the pages pass. `team` is the
+    partner's caseworkers if just fetched; else they are fetched beside the pages, for this
+    console's own credential (`me`, or None if the server does not name it).
     """
-    views = await actions.list_cases(client, keyring, thread=True)
-    return await asyncio.to_thread(queue.build, views, progress.old_key_entries)
+    counting = asyncio.ensure_future(_count(client, progress))
+    fetching = asyncio.ensure_future(_team(client, team))
+    try:
+        views = await actions.list_cases(client, keyring, thread=True)
+        found = await fetching
+    finally:
+        for task in (counting, fetching):
+            task.cancel()
+        await asyncio.gather(counting, fetching, return_exceptions=True)
+    return await asyncio.to_thread(queue.build, views, progress.old_key_entries, found)
+
+
+async def _team(client: CaseClient, known: Team | Caseworker | None) -> Team:
+    if isinstance(known, Team):
+        return known
+    return Team(known, tuple(await client.caseworkers()))
+
+
+async def _count(client: CaseClient, progress: Progress) -> None:
+    """The total for the loading page: a hint, so a failure leaves the page without it."""
+    try:
+        progress.counted = await client.count()
+    except DeskError as exc:
+        LOGGER.warning("the queue's count did not come (%s)", type(exc).__name__)

@@ -16,6 +16,7 @@ from aiohttp import web
 from crypto.errors import CryptoError
 from desk.client import STATUSES, DeskError
 from desk.console import config as settings
+from desk.console import present
 from desk.console import queue as queues
 from desk.console.i18n import LANGUAGES, Gettext, sentence, translations
 from desk.console.state import ConsoleState, state_of
@@ -179,7 +180,10 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
         state.notice = sentence(exc, gettext_for(request))
         raise web.HTTPSeeOther("/unlock") from exc
     if queue is None:
-        return page(request, "loading.html", {"downloaded": opened.progress.downloaded})
+        progress = opened.progress
+        return page(
+            request, "loading.html", {"downloaded": progress.downloaded, "total": progress.expected}
+        )
     try:
         wanted = int(request.query.get("page", "1"))
     except ValueError:
@@ -187,6 +191,8 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
     filters = opened.filters
     rows = queue.select(filters)
     shown, current, pages = queues.page_of(rows, wanted)
+    _ = gettext_for(request)
+    team = queue.team
     return page(
         request,
         "queue.html",
@@ -202,6 +208,10 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
             "sorts": queues.SORTS,
             "statuses": STATUSES,
             "first": (current - 1) * queues.PAGE_SIZE + 1,
+            "assigned_choices": present.assigned_filter_choices(team, _),
+            "names": {c: present.caseworker_name(c, team, _) for c in team.labels()},
+            "me": team.me.id if team.me is not None else None,
+            "news": await state.vault.news(queue),
         },
     )
 

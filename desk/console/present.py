@@ -11,7 +11,8 @@ from typing import Final
 
 from babel.numbers import format_decimal
 
-from desk.cases import WORKER_STATUS_LABELS, Attachment, Message, ThreadItem
+from desk.assignment import ME, NOBODY, Team
+from desk.cases import WORKER_STATUS_LABELS, Attachment, CaseView, Message, ThreadItem
 from desk.client import STATUSES
 from desk.console.i18n import N_, Gettext
 from desk.render import size_text
@@ -95,6 +96,53 @@ def item_kind(item: ThreadItem) -> str:
     if isinstance(item, Attachment):
         return "file"
     return "unreadable"
+
+
+def caseworker_name(credential_id: int, team: Team, _: Gettext) -> str:
+    """A caseworker credential as the pages name it: its label; "You — label" for the console's
+    own (labels often carry parentheses of their own)."""
+    label = team.labels().get(credential_id) or f"#{credential_id}"
+    return _("You — {label}").format(label=label) if team.is_me(credential_id) else label
+
+
+def assignee_name(credential_id: int | None, team: Team, _: Gettext) -> str:
+    """Whom a case is assigned to, or "Nobody"."""
+    return _("Nobody") if credential_id is None else caseworker_name(credential_id, team, _)
+
+
+def assign_choices(current: int | None, team: Team, _: Gettext) -> list[tuple[str, str, bool]]:
+    """(form value, words, chosen now) of the case page's "Assign" control: me first, then the
+    partner's other caseworkers, then nobody."""
+    choices: list[tuple[str, str, bool]] = []
+    if team.me is not None:
+        choices.append((ME, _("Me — {label}").format(label=team.labels()[team.me.id]),
+                        team.is_me(current)))  # fmt: skip
+    for caseworker in team.caseworkers:
+        if not team.is_me(caseworker.id):
+            label = team.labels()[caseworker.id]
+            choices.append((str(caseworker.id), label, current == caseworker.id))
+    choices.append((NOBODY, _("Nobody"), current is None))
+    return choices
+
+
+def assigned_filter_choices(team: Team, _: Gettext) -> list[tuple[str, str]]:
+    """(form value, words) of the queue's "Assigned to" filter."""
+    choices = [("", _("Anyone")), (ME, _("Me")), (NOBODY, _("Nobody"))]
+    labels = team.labels()
+    choices += [(str(c.id), labels[c.id]) for c in team.caseworkers if not team.is_me(c.id)]
+    return choices
+
+
+def new_from_worker(view: CaseView) -> frozenset[str]:
+    """Entries of the thread to highlight: what the worker added after the report (follow-ups
+    and files) that nobody at the partner had opened before this page. The report's own files
+    are part of the report, which a case that is new shows whole anyway."""
+    listed = view.report.attachments if view.report is not None else {}
+    return frozenset(
+        item.entry_id
+        for item in view.thread
+        if not item.seen and item.author == "worker" and item.entry_id not in listed
+    )
 
 
 def file_size(size: int) -> str:

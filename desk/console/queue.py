@@ -5,9 +5,9 @@ a search needs precomputed: a search over 10,000 cases is then a substring test 
 milliseconds, and never touches the key again. Rows hold decrypted text: they live in memory
 only, and the console drops them when it locks.
 
-Assignment and "new information from the worker" are not here yet: the case API does not give
-them. They join `Row` (an `assignee` and an `unseen` field), `Filters` (`mine`, `unseen`) and
-the triage order once it does; the pages have a place for each.
+Each row also says whom the case is assigned to (a caseworker credential of the partner, or
+nobody) and how many of the worker's follow-ups nobody at the partner has opened: cases with
+unread follow-ups come with the new ones in the triage order, and both have a filter.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
+from desk.assignment import Team
 from desk.cases import CaseView, Message, triage_key
 from desk.client import STATUSES
 
@@ -24,6 +25,9 @@ PAGE_SIZE: Final = 50
 SORTS: Final = ("triage", "received-newest", "received-oldest", "changed-newest")
 DANGER_CHOICES: Final = ("", "urgent", "danger")
 """Any case; urgent (danger, not settled); danger reported at any time."""
+ASSIGNED_ME: Final = "me"
+ASSIGNED_NOBODY: Final = "nobody"
+"""The "Assigned to" filter: anyone (empty), me, nobody, or a credential id as digits."""
 MAX_QUERY: Final = 200
 
 
@@ -53,6 +57,12 @@ class Row:
     language_english: str
     first_words: str
     files: int
+    unread: int
+    """Follow-ups and files the worker added that nobody at the partner has opened."""
+    unseen_entries: int
+    """The worker's entries nobody at the partner has opened, the report included."""
+    assignee: int | None
+    """The caseworker credential the case is assigned to; None for nobody."""
     triage: tuple[Any, ...] = field(repr=False)
     search: str = field(repr=False)
     """Everything decrypted of the case, lower-cased, for the full-text search."""
@@ -90,6 +100,9 @@ def row_for(view: CaseView) -> Row:
         language_english=report.language.english if report else "",
         first_words=report.first_words() if report else "",
         files=len(view.attachments),
+        unread=view.unseen_follow_ups,
+        unseen_entries=view.unseen_entries,
+        assignee=view.assignee,
         triage=triage_key(view),
         search="\n".join(words).casefold(),
     )
@@ -111,6 +124,10 @@ class Filters:
     workplace: str = ""
     country: str = ""
     language: str = ""
+    assigned: str = ""
+    """Empty (anyone), `me`, `nobody`, or a caseworker credential's id."""
+    unread: bool = False
+    """Only cases with a follow-up nobody at the partner has opened."""
     query: str = ""
     sort: str = "triage"
 
@@ -125,6 +142,11 @@ def filters_from(form: Mapping[str, str]) -> Filters:
     sort = form.get("sort", "triage")
     danger = form.get("danger", "")
     status = form.get("status", "")
+    assigned = form.get("assigned", "")
+    if assigned not in {ASSIGNED_ME, ASSIGNED_NOBODY} and not (
+        assigned.isascii() and assigned.isdigit() and len(assigned) <= 10
+    ):
+        assigned = ""
     return Filters(
         status=status if status in STATUSES else "",
         danger=danger if danger in DANGER_CHOICES else "",
@@ -132,6 +154,8 @@ def filters_from(form: Mapping[str, str]) -> Filters:
         workplace=form.get("workplace", "")[:300],
         country=form.get("country", "")[:300],
         language=form.get("language", "")[:20],
+        assigned=assigned,
+        unread=form.get("unread", "") == "yes",
         query=" ".join(form.get("query", "").split())[:MAX_QUERY],
         sort=sort if sort in SORTS else "triage",
     )
@@ -157,6 +181,8 @@ class Queue:
     choices: Choices = field(init=False)
     old_key_entries: int = 0
     """Entries still wrapped to a retired or revoked key (a re-wrap would move them)."""
+    team: Team = field(default_factory=lambda: Team(None, ()))
+    """The partner's caseworkers (whom to assign to) and which of them this console is."""
 
     def __post_init__(self) -> None:
         self.rows.sort(key=lambda row: row.triage)  # already so from list_cases: a cheap check
@@ -183,10 +209,17 @@ class Queue:
             if row.id == case_id:
                 self.rows[index] = replace(row, status=status, updated_day=updated_day)
 
+    def set_assignee(self, case_id: str, assignee: int | None) -> None:
+        """An assignment the server confirmed."""
+        for index, row in enumerate(self.rows):
+            if row.id == case_id:
+                self.rows[index] = replace(row, assignee=assignee)
+
     def select(self, filters: Filters) -> list[Row]:
         """The rows that pass `filters`, in the order asked for."""
         words = filters.query.casefold().split()
-        chosen = [row for row in self.rows if _passes(row, filters) and _found(row, words)]
+        me = self.team.me.id if self.team.me is not None else None
+        chosen = [row for row in self.rows if _passes(row, filters, me) and _found(row, words)]
         if filters.sort == "received-newest":
             chosen.sort(key=lambda row: (row.created_day, row.id), reverse=True)
         elif filters.sort == "received-oldest":
@@ -201,11 +234,27 @@ class Queue:
             "total": len(self.rows),
             "urgent": sum(row.urgent for row in self.rows),
             "new": sum(row.status == "new" for row in self.rows),
+            "unread": sum(row.unread > 0 for row in self.rows),
+            "mine": sum(self.team.is_me(row.assignee) for row in self.rows),
             "unopened": sum(not row.opened for row in self.rows),
         }
 
+    def unseen_cases(self) -> int:
+        """Cases with an entry of the worker nobody has opened, as the server's count has it."""
+        return sum(row.unseen_entries > 0 for row in self.rows)
 
-def _passes(row: Row, filters: Filters) -> bool:
+
+def _assigned(row: Row, wanted: str, me: int | None) -> bool:
+    if not wanted:
+        return True
+    if wanted == ASSIGNED_NOBODY:
+        return row.assignee is None
+    if wanted == ASSIGNED_ME:
+        return me is not None and row.assignee == me
+    return row.assignee is not None and str(row.assignee) == wanted
+
+
+def _passes(row: Row, filters: Filters, me: int | None = None) -> bool:
     return (
         (not filters.status or row.status == filters.status)
         and (filters.danger != "urgent" or row.urgent)
@@ -214,6 +263,8 @@ def _passes(row: Row, filters: Filters) -> bool:
         and (not filters.workplace or row.workplace == filters.workplace)
         and (not filters.country or row.country == filters.country)
         and (not filters.language or row.language == filters.language)
+        and (not filters.unread or row.unread > 0)
+        and _assigned(row, filters.assigned, me)
     )
 
 
@@ -254,6 +305,6 @@ def page_of(rows: Sequence[Row], page: int) -> tuple[Sequence[Row], int, int]:
     return rows[start : start + PAGE_SIZE], page, pages
 
 
-def build(views: Iterable[CaseView], old_key_entries: int = 0) -> Queue:
+def build(views: Iterable[CaseView], old_key_entries: int = 0, team: Team | None = None) -> Queue:
     """The queue from decrypted cases (run in a worker thread: 10,000 rows take a moment)."""
-    return Queue([row_for(view) for view in views], old_key_entries)
+    return Queue([row_for(view) for view in views], old_key_entries, team or Team(None, ()))

@@ -8,6 +8,11 @@ can do is hold no reference to them, so no page can show them again without the 
 
 Work that was under way when the console locked finds a new `generation` when it ends and
 throws its result away rather than bring content back into a locked console.
+
+What the caseworker does to a case that is not content goes through here as well, so that the
+opened case and its queue row stay in step with the server: marking the worker's entries seen
+once a case page has shown them, assigning the case, and the cheap count that tells what
+arrived since the queue was opened.
 """
 
 from __future__ import annotations
@@ -17,24 +22,31 @@ import gc
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
 from crypto.errors import WrongPassphrase
 from crypto.keyfile import read_partner_key
 from crypto.keys import PrivateKey
-from desk import actions
+from desk import actions, assignment
+from desk.assignment import Team
 from desk.cases import CaseView, Keyring
-from desk.client import DeskError, Partner
+from desk.client import CaseCount, DeskError, Partner
 from desk.console import queue
 from desk.console.config import ConsoleConfig
 from desk.console.i18n import N_, ConsoleError
 from desk.console.loader import Progress, WatchedClient, open_queue
+from desk.console.logs import LOGGER
+from desk.console.queue import Queue
 
 OPEN_CASES: Final = 20
 """Opened cases (with their files) kept in memory: enough to go back and forth."""
 OLD: Final = actions.OLD
+NEWS_SECONDS: Final = 30.0
+"""How long the count of what arrived since the queue was opened is trusted before asking again."""
+NEWS_WAIT: Final = 2.0
+"""Seconds a page waits for that count: a hint, never worth a slow page."""
 
 
 class Locked(ConsoleError):
@@ -56,8 +68,14 @@ class Unlocked:
     progress: Progress
     cases: OrderedDict[str, CaseView]
     filters: queue.Filters
+    team: Team
+    """The partner's caseworkers as they were at unlock (the queue refreshes them)."""
     notice: str = ""
     """A one-time line for the next page ("Reply sent"), never case content."""
+    news: tuple[float, queue.Queue, CaseCount] | None = None
+    """The last count of the server's queue: when it came, for which opened queue, and what."""
+    news_stale: bool = False
+    """The console marked entries seen since that count: it must be asked again."""
 
 
 class Vault:
@@ -138,6 +156,7 @@ class Vault:
                 partner = await client.partner()
                 keyring = Keyring([key])
                 actions.check_keyring(partner, keyring)
+                team = Team(partner.me, tuple(await client.caseworkers()))
             except BaseException:
                 await client.__aexit__(None, None, None)
                 raise
@@ -145,7 +164,7 @@ class Vault:
                 await client.__aexit__(None, None, None)
                 raise Locked
             progress = client.watch(_old_ids(partner))
-            loading = asyncio.ensure_future(open_queue(client, keyring, progress))
+            loading = asyncio.ensure_future(open_queue(client, keyring, progress, team))
             self._open = Unlocked(
                 keys=[key],
                 keyring=keyring,
@@ -155,6 +174,7 @@ class Vault:
                 progress=progress,
                 cases=OrderedDict(),
                 filters=queue.Filters(),
+                team=team,
             )
             self.touch()
 
@@ -164,9 +184,10 @@ class Vault:
         opened.loading.cancel()
         opened.progress = opened.client.watch(_old_ids(opened.partner))
         opened.loading = asyncio.ensure_future(
-            open_queue(opened.client, opened.keyring, opened.progress)
+            open_queue(opened.client, opened.keyring, opened.progress, opened.partner.me)
         )
         opened.cases.clear()
+        opened.news, opened.news_stale = None, False
 
     async def queue(self, wait: float) -> queue.Queue | None:
         """The opened queue, waiting up to `wait` seconds for it; None while it still opens.
@@ -203,10 +224,93 @@ class Vault:
         opened.cases[view.id] = view
         while len(opened.cases) > OPEN_CASES:
             opened.cases.popitem(last=False)
+        found = self._opened_queue(opened)
+        if found is not None:
+            found.update(view)
+        return view
+
+    def _opened_queue(self, opened: Unlocked) -> Queue | None:
         loading = opened.loading
         if loading.done() and not loading.cancelled() and loading.exception() is None:
-            loading.result().update(view)
-        return view
+            return loading.result()
+        return None
+
+    def team(self) -> Team:
+        """The partner's caseworkers: the opened queue's, else those known at unlock."""
+        opened = self.require()
+        found = self._opened_queue(opened)
+        return found.team if found is not None else opened.team
+
+    async def mark_seen(self, view: CaseView) -> CaseView:
+        """Tell the server the worker's entries `view` opened are seen; the view and its queue
+        row as they are now. Only what the page showed: an entry that did not open stays."""
+        opened = self.require()
+        if not view.opened_unseen:
+            return view
+        generation = self.generation
+        unseen = await actions.mark_seen(opened.client, view)
+        if generation != self.generation:
+            raise Locked
+        seen = view.marked_seen(view.opened_unseen, unseen or 0)
+        self._keep(opened, seen)
+        opened.news_stale = True  # the server's count of unseen cases has just changed too
+        return seen
+
+    async def assign(self, case_id: str, choice: str) -> int | None:
+        """Assign the case to `choice` (`me`, `nobody` or a credential id of the partner, as
+        the page's form sends it); the credential id it is now assigned to."""
+        opened = self.require()
+        target = assignment.target_of(self.team(), choice)
+        generation = self.generation
+        changed = await opened.client.set_assignee(case_id, target)
+        if generation != self.generation:
+            raise Locked
+        if changed.id in opened.cases:
+            self._keep(opened, replace(opened.cases[changed.id], assignee=changed.assignee))
+        found = self._opened_queue(opened)
+        if found is not None:
+            found.set_assignee(changed.id, changed.assignee)
+        return changed.assignee
+
+    def _keep(self, opened: Unlocked, view: CaseView) -> None:
+        if view.id in opened.cases:
+            opened.cases[view.id] = view
+        found = self._opened_queue(opened)
+        if found is not None:
+            found.update(view)
+
+    async def news(self, opened_queue: Queue) -> int:
+        """How many cases are new, or have new entries from the worker, since `opened_queue`
+        was opened, from the server's cheap count (0 when it cannot tell).
+
+        A hint: a colleague opening cases meanwhile can hide some; "Check for new cases"
+        opens the queue again and settles it.
+        """
+        opened = self.require()
+        now = self.clock()
+        fresh = opened.news is None or opened.news[1] is not opened_queue
+        if fresh and not opened.news_stale and opened.progress.counted is not None:
+            # The count asked while this queue opened: the first page needs no other request.
+            opened.news = (now, opened_queue, opened.progress.counted)
+        if (
+            opened.news is None
+            or opened.news_stale
+            or opened.news[1] is not opened_queue
+            or (now - opened.news[0] >= NEWS_SECONDS)
+        ):
+            generation = self.generation
+            try:
+                counted = await asyncio.wait_for(opened.client.count(), NEWS_WAIT)
+            except (DeskError, TimeoutError) as exc:
+                LOGGER.warning("the count of new cases did not come (%s)", type(exc).__name__)
+                return 0
+            if generation != self.generation:
+                raise Locked
+            opened.news, opened.news_stale = (now, opened_queue, counted), False
+        counted = opened.news[2]
+        arrived = counted.total - len(opened_queue.rows)
+        unseen = counted.unseen_cases - opened_queue.unseen_cases()
+        return max(arrived, unseen, 0)
 
     def forget(self, case_id: str) -> None:
         """Drop an opened case so that it is fetched again (after a reply or a note)."""

@@ -44,10 +44,38 @@ def _configure(connection: Connection) -> None:
 
 
 def run_migrations_on(connection: Connection) -> None:
-    """Run the migrations on an open synchronous connection."""
+    """Run the migrations on an open synchronous connection.
+
+    On SQLite, foreign keys are off while they run: batch mode rebuilds a table (copy, drop,
+    rename), and with them on, dropping the old table runs every ON DELETE CASCADE that points
+    at it, emptying the tables below (rebuilding `cases` would delete every entry, rebuilding
+    `case_entries` every wrap). Every foreign key is checked once the migrations are done. The
+    connection is one the migration opened for itself, closed afterwards with its engine.
+    """
     _configure(connection)
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _sqlite_foreign_keys_off(connection)
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            _check_sqlite_foreign_keys(connection)
+
+
+def _sqlite_foreign_keys_off(connection: Connection) -> None:
+    # Only outside a transaction does SQLite change this; nothing has begun one yet.
+    connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    if connection.exec_driver_sql("PRAGMA foreign_keys").scalar() != 0:
+        raise RuntimeError(
+            "SQLite kept foreign keys on during a migration; a table rebuild would cascade"
+        )
+
+
+def _check_sqlite_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise RuntimeError(f"a migration left rows without their parent in {', '.join(tables)}")
 
 
 async def _run_async_migrations() -> None:

@@ -13,7 +13,9 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 from console_voice import opus_voice_note
 from deployment import Deployment, phone_photo, walk_to
 from fake_bot_api import FakeMessage, FakeUser
@@ -124,3 +126,33 @@ async def read_status(worker: FakeUser, digits: str, expect: str) -> None:
     await worker.wait_for_bot_message(lambda m: "receipt number" in (m.text or ""))
     await worker.send_text(digits)
     await worker.wait_for_bot_message(lambda m: expect in (m.text or ""), timeout=10)
+
+
+async def add_information(worker: FakeUser, digits: str, text: str) -> None:
+    """The worker asks with the receipt (/status), presses "Add information" and writes."""
+    await worker.send_command("/status")
+    await worker.wait_for_bot_message(lambda m: "receipt number" in (m.text or ""))
+    await worker.send_text(digits)
+    status = await worker.wait_for_bot_message(
+        lambda m: "Add information" in str(m.button_texts()), timeout=10
+    )
+    await worker.press("Add information", status)
+    await worker.wait_for_bot_message(lambda m: "Write what you want to add" in (m.text or ""))
+    await worker.send_text(text)
+    await worker.wait_for_bot_message(lambda m: "The organisation will see it" in (m.text or ""))
+
+
+async def unlock_in(page: Any, url: str, passphrase: str) -> None:
+    """Open the start link, give the passphrase, wait for the queue."""
+    await page.goto(url)
+    await page.fill("#passphrase", passphrase)
+    await page.click("form[action='/unlock'] button")
+    await page.wait_for_selector("table.queue, .matching")
+
+
+async def api_get(server: str, token: str, path: str) -> Any:
+    """What the case API answers a caseworker's credential (to check what the console did)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(headers=headers) as http, http.get(server + path) as answer:
+        assert answer.status == 200, await answer.text()
+        return await answer.json()

@@ -3,7 +3,8 @@
     .venv/bin/python tests/console/screenshots.py [--out docs] [--print-preview DIR]
 
 Starts the real case API with a partner and a queue sealed as the bot seals it (several
-languages, a danger report, a photo and a voice note, a follow-up, a reply and a note), serves
+languages, a danger report, a photo and a voice note, a follow-up nobody has opened yet, a reply
+and a note, cases assigned to the console's caseworker, to a colleague and to nobody), serves
 the console against it, and drives headless Chromium at 1280x800 through the start link and
 the passphrase, as a caseworker would. Thai, Burmese and Chinese text needs their fonts on the
 machine (Debian: fonts-thai-tlwg, fonts-noto-core, fonts-wqy-microhei).
@@ -27,12 +28,13 @@ from console_voice import opus_voice_note  # noqa: E402
 from console_world import console_for  # noqa: E402
 from desk_world import PASSPHRASE, add_follow_up, desk_world, sealed_entry, store_report  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
-from sqlalchemy import update  # noqa: E402
+from sqlalchemy import select, update  # noqa: E402
 
+from bot import credentials  # noqa: E402
 from crypto.envelope import Purpose  # noqa: E402
 from crypto.payloads import AttachmentHeader, encode_message  # noqa: E402
 from storage import cases, partners  # noqa: E402
-from storage.models import Case, CaseEntry, CaseStatus  # noqa: E402
+from storage.models import Case, CaseEntry, CaseStatus, CaseworkerCredential  # noqa: E402
 
 TODAY = date(2026, 11, 27)
 FORCED = ("forced_labour", "Forced labour, recruitment fees or documents taken")
@@ -160,11 +162,24 @@ def payslip() -> bytes:
     return out.getvalue()
 
 
+ME = "Nok (office laptop)"
+COLLEAGUE = "Malee (field office)"
+COLLEAGUES_CASES = (3, 6)
+"""Rows of QUEUE assigned to the colleague; the case with the photo is the console's own."""
+
+
 async def seed(world) -> str:
     """The queue above; returns the id of the case shown on its own page."""
     key = world.partner_key.public_key
     shown = ""
-    for ago, changed, status, language, danger, categories, workplace, words in QUEUE:
+    async with world.sessions() as session, session.begin():
+        await session.execute(update(CaseworkerCredential).values(label=ME))
+        colleague = (await credentials.issue(session, "mekong-workers", COLLEAGUE))["id"]
+        (mine,) = [
+            c.id for c in await session.scalars(select(CaseworkerCredential)) if c.label == ME
+        ]
+    for row, queued in enumerate(QUEUE):
+        ago, changed, status, language, danger, categories, workplace, words = queued
         files = []
         if "passports" in words:
             files = [
@@ -181,20 +196,21 @@ async def seed(world) -> str:
         received, last = TODAY - timedelta(days=ago), TODAY - timedelta(days=changed)
         if files:
             shown = sealed.id
-            await add_follow_up(
-                world.sessions, key, sealed.id,
-                "They also took the passports of two new workers last week.", "en",
-            )  # fmt: skip
             await _add(world, sealed.id, Purpose.REPLY,
                        "Thank you. We have written to the agency and to the buyer. Do not pay "
                        "anything; we will tell you here when we hear back.")  # fmt: skip
             note = "Agency licence 2/2564 - ask the Labour Office in Lamphun to check it."
             await _add(world, sealed.id, Purpose.NOTE, note)
+            await add_follow_up(
+                world.sessions, key, sealed.id,
+                "They also took the passports of two new workers last week.", "en",
+            )  # fmt: skip
+        assignee = mine if files else colleague if row in COLLEAGUES_CASES else None
         async with world.sessions() as session, session.begin():
             await session.execute(
                 update(Case)
                 .where(Case.id == sealed.id)
-                .values(created_day=received, updated_day=last)
+                .values(created_day=received, updated_day=last, assignee_credential_id=assignee)
             )
             await session.execute(
                 update(CaseEntry).where(CaseEntry.case_id == sealed.id).values(created_day=received)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from desk.cases import CaseView, Message, Report
+from desk.assignment import Team
+from desk.cases import Attachment, CaseView, Message, Report
+from desk.client import Caseworker
 from desk.console.queue import PAGE_SIZE, Filters, build, filters_from, page_of
 from desk.languages import language
 
@@ -157,3 +159,85 @@ def test_a_filter_form_with_unknown_choices_shows_the_whole_queue():
     assert chosen == Filters(query="a b")
     assert chosen.active
     assert not Filters(sort="received-oldest").active
+
+
+ME = Caseworker(4, "office laptop 1", "lead")
+COLLEAGUE = Caseworker(7, "field laptop", "triage")
+TEAM = Team(ME, (ME, COLLEAGUE))
+
+
+def test_the_assigned_to_filter_finds_my_cases_nobodys_and_a_colleagues():
+    queue = build(
+        [
+            replace(case("AAAAAAAAAAAA", "a"), assignee=ME.id),
+            replace(case("BBBBBBBBBBBB", "b"), assignee=COLLEAGUE.id),
+            case("CCCCCCCCCCCC", "c"),
+            replace(case("DDDDDDDDDDDD", "d"), assignee=ME.id, status="closed"),
+        ],
+        team=TEAM,
+    )
+    assert ids(queue.select(Filters(assigned="me"))) == ["AAAAAAAAAAAA", "DDDDDDDDDDDD"]
+    assert ids(queue.select(Filters(assigned="nobody"))) == ["CCCCCCCCCCCC"]
+    assert ids(queue.select(Filters(assigned=str(COLLEAGUE.id)))) == ["BBBBBBBBBBBB"]
+    assert ids(queue.select(Filters(assigned="me", status="closed"))) == ["DDDDDDDDDDDD"]
+    assert len(queue.select(Filters())) == 4
+    assert queue.counts()["mine"] == 2
+
+    queue.set_assignee("CCCCCCCCCCCC", ME.id)  # assigned from the case page
+    assert ids(queue.select(Filters(assigned="nobody"))) == []
+    # A console whose server does not name its credential finds nothing "mine", not everything.
+    anonymous = build([replace(case("AAAAAAAAAAAA", "a"), assignee=ME.id)])
+    assert anonymous.select(Filters(assigned="me")) == []
+
+
+def test_unread_follow_ups_mark_their_row_come_with_the_new_cases_and_have_a_filter():
+    queue = build(
+        [
+            case("QUIETAAAAAAA", "x", status="acknowledged", changed="2026-03-09"),
+            replace(case("FOLLOWEDUPAA", "x", status="remediation"), unseen_follow_ups=2),
+            case("OLDNEWAAAAAA", "x", day="2026-01-01"),
+        ]
+    )
+    assert ids(queue.select(Filters())) == ["OLDNEWAAAAAA", "FOLLOWEDUPAA", "QUIETAAAAAAA"]
+    assert ids(queue.select(Filters(unread=True))) == ["FOLLOWEDUPAA"]
+    assert queue.find("FOLLOWEDUPAA").unread == 2 and queue.counts()["unread"] == 1
+
+
+def test_a_filter_form_keeps_only_the_assignee_choices_it_knows():
+    for given, kept in [
+        ("me", "me"),
+        ("nobody", "nobody"),
+        ("7", "7"),
+        ("someone", ""),
+        ("1e5", ""),
+        ("-3", ""),
+        ("٣", ""),
+        ("9" * 40, ""),
+    ]:
+        assert filters_from({"assigned": given}).assigned == kept, given
+    assert filters_from({"unread": "yes"}).unread
+    assert not filters_from({"unread": "1"}).unread
+    assert filters_from({"assigned": "me"}).active and filters_from({"unread": "yes"}).active
+
+
+def test_a_case_marked_seen_loses_its_unread_marker_but_keeps_what_did_not_open():
+    follow_up = Message("F" * 20, 3, "2026-03-02", "follow-up", "worker", "more", None, seen=False)
+    photo = Attachment("P" * 20, 2, "2026-03-01", "worker", "evidence", "photo", "image/jpeg",
+                       ".jpg", 10, seen=False)  # fmt: skip
+    sealed_away = Message("S" * 20, 4, "2026-03-03", "follow-up", "worker", "", None, seen=False)
+    base = case("AAAAAAAAAAAA", "a")
+    view = replace(
+        base,
+        report=replace(base.report, attachments={photo.entry_id: ("evidence", "photo")}),
+        thread=(photo, follow_up, sealed_away),
+        unseen_follow_ups=2,
+        opened_unseen=(base.report.entry_id, photo.entry_id, follow_up.entry_id),
+        unseen_entries=4,
+    )
+    seen = view.marked_seen(view.opened_unseen, unseen_entries=1)
+    assert seen.unseen_follow_ups == 1  # the one that did not open is still unread
+    assert [item.seen for item in seen.thread] == [True, True, False]
+    assert seen.opened_unseen == () and seen.unseen_entries == 1
+    queue = build([view])
+    queue.update(seen)
+    assert queue.find("AAAAAAAAAAAA").unread == 1 and queue.unseen_cases() == 1

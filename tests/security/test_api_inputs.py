@@ -67,7 +67,10 @@ def kinds(probe: Probe) -> list[Bad]:
     worker = case.worker_key.public_key
     other = world.other_case
     case_url = f"/api/v1/cases/{case.id}"
-    status_url, entries_url, seen_url = (f"{case_url}/{p}" for p in ("status", "entries", "seen"))
+    status_url, entries_url, seen_url, assignee_url = (
+        f"{case_url}/{p}" for p in ("status", "entries", "seen", "assignee")
+    )
+    credential = world.credential_ids
     wraps_url = f"/api/v1/entries/{case.report_id}/wraps"
     note = new_message(case.id, Purpose.NOTE, ECHO, [key.public_key])
     reply = new_message(case.id, Purpose.REPLY, ECHO, [key.public_key, worker])
@@ -98,6 +101,14 @@ def kinds(probe: Probe) -> list[Bad]:
             f"/api/v1/entries/{other.report_id}/wraps", body={"add": {}, "remove": []}),
         Bad("other partner's entry marked seen", 400, "POST", seen_url,
             body={"entries": [other.report_id]}),
+        Bad("other partner's case: assign", 404, "PUT", f"/api/v1/cases/{other.id}/assignee",
+            body={"credential_id": credential["triage"]}),
+        Bad("assigned to another partner's caseworker", 400, "PUT", assignee_url,
+            body={"credential_id": credential["other"]}),
+        Bad("assigned to a revoked credential", 400, "PUT", assignee_url,
+            body={"credential_id": credential["revoked"]}),
+        Bad("assigned to a credential never issued", 400, "PUT", assignee_url,
+            body={"credential_id": max(credential.values()) + 1000}),
         # Ids and paths
         Bad("case id in lower case", 404, "GET", f"/api/v1/cases/{case.id.lower()}"),
         Bad("case id too long", 404, "GET", f"/api/v1/cases/{case.id}0"),
@@ -118,6 +129,25 @@ def kinds(probe: Probe) -> list[Bad]:
         Bad("a wrap is a number", 400, "POST", entries_url, body=with_(note, wraps={active: 7})),
         Bad("remove is a string", 400, "PUT", wraps_url, body={"add": {}, "remove": active}),
         Bad("seen entries is a string", 400, "POST", seen_url, body={"entries": case.report_id}),
+        Bad("assignee id is a string", 400, "PUT", assignee_url,
+            body={"credential_id": str(credential["triage"])}),
+        Bad("assignee id is true", 400, "PUT", assignee_url, body={"credential_id": True}),
+        Bad("assignee id is a fraction", 400, "PUT", assignee_url, body={"credential_id": 1.0}),
+        Bad("assignee id is a list", 400, "PUT", assignee_url,
+            body={"credential_id": [credential["triage"]]}),
+        Bad("assignee id zero", 400, "PUT", assignee_url, body={"credential_id": 0}),
+        Bad("assignee id negative", 400, "PUT", assignee_url, body={"credential_id": -1}),
+        Bad("assignee id 2**63", 400, "PUT", assignee_url, body={"credential_id": 2**63}),
+        Bad("assignee id of 400 digits", 400, "PUT", assignee_url,
+            body=b'{"credential_id": ' + b"9" * 400 + b"}"),
+        Bad("assignee not named", 400, "PUT", assignee_url, body={}),
+        Bad("assignee as a label, not an id", 400, "PUT", assignee_url,
+            body={"label": "office laptop 2"}),
+        Bad("count with a page size", 400, "GET", "/api/v1/cases/count", query=[("limit", "5")]),
+        Bad("count of an unknown status", 400, "GET", "/api/v1/cases/count",
+            query=[("status", ECHO)]),
+        Bad("count since a bad day", 400, "GET", "/api/v1/cases/count",
+            query=[("changed_since", "2024-13-01")]),
         Bad("limit is true", 400, "GET", "/api/v1/cases", query=[("limit", "true")]),
         Bad("limit is a fraction", 400, "GET", "/api/v1/cases", query=[("limit", "1.5")]),
         # Depth and size of numbers

@@ -13,7 +13,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 import schemathesis
@@ -34,8 +34,8 @@ from schemathesis.checks import (
 
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 EXAMPLES = 100
-"""Per operation and mode: 9 operations x 2 modes x 100, less what cannot be made invalid (the
-health check takes no input): about 1,700 requests, about a minute here."""
+"""Per operation and mode: 12 operations x 2 modes x 100, less what cannot be made invalid (the
+health check takes no input): about 2,300 requests, a minute or two here."""
 THROWAWAY_CASES = 12
 CHECKS = [
     not_a_server_error,
@@ -45,6 +45,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 CALLERS = ("lead", "triage", "other")
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Deployment:
     tokens: dict[str, str]
     case_ids: list[str]
     entry_ids: list[str]
+    credential_ids: list[int | None]
     requests: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
 
@@ -74,8 +76,10 @@ async def test_schemathesis_finds_no_server_error_and_no_departure_from_the_docu
     }
     case_ids = [case.id for case in stored] + [world.other_case.id]
     entry_ids = [case.report_id for case in stored] + [world.other_case.report_id]
+    # Every kind of assignee: the partner's two, another partner's, a revoked one, nobody.
+    credential_ids = [*world.credential_ids.values(), None]
     async with api_server(session_factory) as url:
-        deployment = Deployment(url, tokens, case_ids, entry_ids)
+        deployment = Deployment(url, tokens, case_ids, entry_ids, credential_ids)
         started = time.monotonic()
         failures = await asyncio.to_thread(fuzz, deployment)
         seconds = time.monotonic() - started
@@ -132,6 +136,10 @@ def _fuzz_one(
                 case.path_parameters["case_id"] = _pick(deployment.case_ids, pick)
             if "entry_id" in (case.path_parameters or {}):
                 case.path_parameters["entry_id"] = _pick(deployment.entry_ids, pick)
+            if isinstance(case.body, dict) and "credential_id" in case.body:
+                case.body["credential_id"] = _pick(deployment.credential_ids, pick)
+        if case.query:
+            case.query = _sendable(case.query)
         headers = {"Authorization": f"Bearer {deployment.tokens[caller]}"}
         response = case.call(base_url=deployment.url, session=http, headers=headers, timeout=30)
         deployment.requests += 1
@@ -145,5 +153,12 @@ def _fuzz_one(
     run()
 
 
-def _pick(ids: list[str], index: int) -> str:
+def _sendable(query: dict[str, Any]) -> dict[str, Any]:
+    """The query as it will be sent: `requests` drops a parameter whose value is an empty list
+    or object, which would turn a request meant to break the document (an unknown parameter)
+    into one that keeps it. Sent empty instead, the parameter still reaches the server."""
+    return {name: [""] if value in ([], {}) else value for name, value in query.items()}
+
+
+def _pick(ids: list[T], index: int) -> T:
     return ids[index % len(ids)]
