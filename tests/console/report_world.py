@@ -35,6 +35,7 @@ AYUTTHAYA = Workplace(THAILAND, "ayutthaya-1", "Ayutthaya Assembly 1")
 CHONBURI = Workplace(THAILAND, "chonburi-components", "Chonburi Components")
 RAYONG = Workplace(THAILAND, "rayong-cables", "Rayong Cables")
 SAMUT = Workplace(THAILAND, "samut-prakan-boards", "Samut Prakan Boards")
+BANG_PA_IN = Workplace(THAILAND, "bang-pa-in-plastics", "Bang Pa-in Plastics")
 PENANG = Workplace(MALAYSIA, "penang-circuits", "Penang Circuits")
 KULIM = Workplace(MALAYSIA, "kulim-semiconductor", "Kulim Semiconductor")
 
@@ -114,11 +115,12 @@ PATH = ("acknowledged", "investigating", "remediation", "resolved", "closed")
 
 def realistic(today: date, months: int = 12, seed_value: int = 9) -> list[Planned]:
     """A year of a monitoring partner's cases: a few hundred, growing month by month as word
-    spreads, at five large and two small workplaces; older cases further along."""
+    spreads, at six workplaces in two countries and two small ones (fewer than five cases
+    each); older cases further along, and the first months' changed before desks recorded."""
     rng = random.Random(seed_value)
     weights = [
-        (LAMPHUN, 34), (AYUTTHAYA, 24), (CHONBURI, 14), (RAYONG, 9), (PENANG, 15),
-        (SAMUT, 0.8), (KULIM, 0.7),
+        (LAMPHUN, 32), (AYUTTHAYA, 22), (CHONBURI, 13), (RAYONG, 8), (PENANG, 14),
+        (KULIM, 8), (SAMUT, 0.8), (BANG_PA_IN, 0.6),
     ]  # fmt: skip
     problems = [
         (WAGES, 30), (HOURS, 22), (FORCED, 12), (SAFETY, 12), (HARASSMENT, 8),

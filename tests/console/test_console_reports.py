@@ -263,6 +263,12 @@ async def test_a_status_change_in_the_console_shows_in_the_thread_and_in_the_med
             await page.wait_for_selector("table.queue")
             await page.goto(f"{console.base}/reports")
             assert await page.inner_text(".key-figures div:nth-child(2) dd") == "—"
+            # A range that cannot be: one sentence on the form, what was typed kept.
+            await page.fill("#start", "2026-05")
+            await page.fill("#end", "2026-04")
+            await page.click("form.report-form button.primary")
+            assert "not after the last" in await page.inner_text(".report-choice .error")
+            assert await page.input_value("#start") == "2026-05"
             for case_id in ids:
                 await page.goto(f"{console.base}/cases/{case_id}")
                 await page.select_option("#new-status", "acknowledged")
