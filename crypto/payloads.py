@@ -1,4 +1,5 @@
-"""What goes inside the envelopes of a report: the answers as JSON, each attachment with a header.
+"""What goes inside the envelopes of a case: the report's answers as JSON, each attachment with
+a header, messages, and the record of a status change.
 
 docs/FORMAT.md, section "Payloads", describes both byte for byte. Here, not in handlers/, because
 the server writes them and the caseworker's desk reads them back.
@@ -109,3 +110,63 @@ def decode_message(plaintext: bytes) -> str:
     if not isinstance(text, str):
         raise PayloadError("not a message payload")
     return text
+
+
+STATUS_CHANGE_FORMAT: Final = "grievance-status-change"
+CASE_STATUSES: Final = ("new", "acknowledged", "investigating", "remediation", "resolved", "closed")
+"""The statuses a status change may name: the case API's, in the order a case moves."""
+_STATUS_CHANGE_KEYS: Final = frozenset({"format", "version", "status", "previous"})
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A caseworker moved a case from `previous` to `status` (the entry's day says when).
+
+    Sealed to the partner's key only, as a note is: the server keeps today's status and the day
+    of the last change in clear, never the history; the desk reads the history from these.
+    """
+
+    status: str
+    previous: str
+
+
+def encode_status_change(status: str, previous: str) -> bytes:
+    """A status change's plaintext (UTF-8 JSON); ValueError for a status the format lacks."""
+    if status not in CASE_STATUSES or previous not in CASE_STATUSES or status == previous:
+        raise ValueError("a status change names two different case statuses")
+    document = {
+        "format": STATUS_CHANGE_FORMAT,
+        "version": PAYLOAD_VERSION,
+        "status": status,
+        "previous": previous,
+    }
+    return json.dumps(document, separators=(",", ":")).encode("utf-8")
+
+
+def is_status_change(plaintext: bytes) -> bool:
+    """Whether a decrypted note says it is a status change (it may still be malformed)."""
+    try:
+        document = json.loads(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(document, dict) and document.get("format") == STATUS_CHANGE_FORMAT
+
+
+def decode_status_change(plaintext: bytes) -> StatusChange:
+    """The status change; PayloadError unless it is exactly one (no other fields, known words)."""
+    try:
+        document = json.loads(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError("not a status change payload") from exc
+    if (
+        not isinstance(document, dict)
+        or set(document) != _STATUS_CHANGE_KEYS
+        or document["format"] != STATUS_CHANGE_FORMAT
+        or document["version"] != PAYLOAD_VERSION
+        or type(document["version"]) is not int
+    ):
+        raise PayloadError("not a status change payload")
+    status, previous = document["status"], document["previous"]
+    if status not in CASE_STATUSES or previous not in CASE_STATUSES or status == previous:
+        raise PayloadError("a status change payload with an unknown or unchanged status")
+    return StatusChange(status, previous)

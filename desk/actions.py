@@ -21,10 +21,11 @@ from crypto.envelope import Author, Context, Envelope, Purpose, rewrap, seal, st
 from crypto.errors import CryptoError, InvalidKeyText, UntrustedKeyStatement
 from crypto.ids import new_entry_id
 from crypto.keys import PublicKey, key_id, parse_partner_key, parse_verify_key
-from crypto.payloads import encode_message
+from crypto.payloads import encode_message, encode_status_change
 from crypto.statements import KeyStatement, KeyStatus, verify_statement
 from desk.cases import CaseView, Keyring, open_case, open_cases, sort_for_triage
 from desk.client import (
+    STATUSES,
     Case,
     CaseClient,
     Conflict,
@@ -214,9 +215,47 @@ async def mark_seen(client: CaseClient, view: CaseView) -> int | None:
 # Writing --------------------------------------------------------------------------------------
 
 
-async def set_status(client: CaseClient, case_id: str, status: str) -> Case:
-    """Move a case to `status`; the worker sees its label with /status."""
-    return await client.set_status(parse_case_id(case_id), status)
+async def set_status(
+    client: CaseClient,
+    case_id: str,
+    status: str,
+    *,
+    previous: str | None = None,
+    verify_key: str | None = None,
+) -> Case:
+    """Move a case to `status` (the worker sees its label with /status) and record the change.
+
+    The record is a note sealed to the partner's active key only, saying from which status to
+    which: the server keeps today's status and the day of the last change in clear, never the
+    history, and the buyers' reports read the days from these records. `previous` is the status
+    the caseworker saw; without it the case is fetched to learn it. The key is checked before
+    anything changes; the record is added after the status, so a failure never leaves a record
+    of a change that did not happen. Setting the status a case already has records nothing.
+    """
+    case_id = parse_case_id(case_id)
+    if status not in STATUSES:
+        raise DeskError(f"'{status}' is not a status; use one of {', '.join(STATUSES)}")
+    partner = await client.partner()
+    partner_key = trusted_active_key(partner, verify_key=verify_key)
+    if previous not in STATUSES:
+        previous = (await client.case(case_id)).status
+    changed = await client.set_status(case_id, status)
+    if previous == status or previous not in STATUSES:
+        return changed
+    try:
+        await _add(
+            client,
+            case_id,
+            Purpose.NOTE,
+            encode_status_change(status, previous),
+            [partner_key],
+        )
+    except DeskError as exc:
+        raise DeskError(
+            f"the case is now {status}, but the record of the change for the buyers' reports "
+            f"was not saved ({exc}); set the status again to add it"
+        ) from exc
+    return changed
 
 
 async def add_reply(
@@ -230,7 +269,9 @@ async def add_reply(
     if len(case.worker_public_key) != 32:
         raise DeskError(f"case {case.id} has no usable worker key; a reply cannot reach the worker")
     worker_key = PublicKey(case.worker_public_key)
-    return await _add(client, case.id, Purpose.REPLY, text, [partner_key, worker_key])
+    return await _add(
+        client, case.id, Purpose.REPLY, encode_message(text), [partner_key, worker_key]
+    )
 
 
 async def add_note(
@@ -240,15 +281,21 @@ async def add_note(
     _check_text(text, NOTE_MAX_CHARS, "note")
     partner = await client.partner()
     partner_key = trusted_active_key(partner, verify_key=verify_key)
-    return await _add(client, parse_case_id(case_id), Purpose.NOTE, text, [partner_key])
+    return await _add(
+        client, parse_case_id(case_id), Purpose.NOTE, encode_message(text), [partner_key]
+    )
 
 
 async def _add(
-    client: CaseClient, case_id: str, purpose: Purpose, text: str, recipients: list[PublicKey]
+    client: CaseClient,
+    case_id: str,
+    purpose: Purpose,
+    plaintext: bytes,
+    recipients: list[PublicKey],
 ) -> Entry:
     entry_id = new_entry_id()
     context = Context(case_id, entry_id, purpose, Author.CASEWORKER)
-    envelope = seal(encode_message(text), context, recipients)
+    envelope = seal(plaintext, context, recipients)
     return await client.add_entry(case_id, entry_id, purpose.value, envelope)
 
 

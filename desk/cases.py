@@ -16,7 +16,14 @@ from typing import Any, Final
 from crypto.envelope import AUTHOR_OF, Envelope, Purpose, open_envelope, stored_context
 from crypto.errors import CryptoError, DecryptionError
 from crypto.keys import PrivateKey, key_id
-from crypto.payloads import PayloadError, decode_attachment, decode_message, decode_report
+from crypto.payloads import (
+    PayloadError,
+    decode_attachment,
+    decode_message,
+    decode_report,
+    decode_status_change,
+    is_status_change,
+)
 from desk.client import STATUSES, Case, Entry
 from desk.languages import Language, language
 
@@ -169,6 +176,33 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class StatusChanged:
+    """A caseworker moved the case to `status` on `day` (a note sealed to the partner only).
+
+    Desks record each change so that the buyers' reports can say how long acknowledging and
+    resolving took; the server keeps only today's status and the day of the last change.
+    """
+
+    entry_id: str
+    seq: int
+    day: str
+    author: str
+    status: str
+    previous: str
+    seen: bool = True
+
+    @property
+    def purpose(self) -> str:
+        """Sealed as a note: to the partner's key only."""
+        return Purpose.NOTE.value
+
+    @property
+    def worker_label(self) -> str:
+        """What the worker reads for the new status."""
+        return WORKER_STATUS_LABELS.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
 class Unreadable:
     """An entry that did not open, with the reason."""
 
@@ -181,7 +215,7 @@ class Unreadable:
     seen: bool = True
 
 
-ThreadItem = Message | Attachment | Unreadable
+ThreadItem = Message | Attachment | StatusChanged | Unreadable
 
 
 @dataclass(frozen=True)
@@ -252,6 +286,12 @@ class CaseView:
     def attachments(self) -> tuple[Attachment, ...]:
         """Every file of the case, the report's and later ones."""
         return tuple(item for item in self.thread if isinstance(item, Attachment))
+
+    @property
+    def status_changes(self) -> tuple[StatusChanged, ...]:
+        """The status changes desks recorded, oldest first (none for changes made before desks
+        recorded them)."""
+        return tuple(item for item in self.thread if isinstance(item, StatusChanged))
 
     @property
     def unreadable(self) -> int:
@@ -378,6 +418,17 @@ def _item(case_id: str, entry: Entry, keyring: Keyring, keep_files: bool) -> Thr
                 suffix or ".bin",
                 len(data),
                 data if keep_files else None,
+                seen=entry.seen,
+            )
+        if entry.purpose == Purpose.NOTE.value and is_status_change(plaintext):
+            change = decode_status_change(plaintext)
+            return StatusChanged(
+                entry.id,
+                entry.seq,
+                entry.created_day,
+                entry.author,
+                change.status,
+                change.previous,
                 seen=entry.seen,
             )
         text = decode_message(plaintext)

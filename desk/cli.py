@@ -125,8 +125,9 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     status = commands.add_parser(
         "status",
         parents=[server, as_json],
-        help="set a case's status (the worker sees it)",
-        **_help(CONNECT),
+        help="set a case's status (the worker sees it); the change is recorded, sealed to your "
+        "partner's key, for the buyers' reports",
+        **_help((*CONNECT, VERIFY_KEY_VARIABLE)),
     )
     status.add_argument("case", metavar="CASE")
     status.add_argument("status", metavar="STATUS", choices=STATUSES, help=", ".join(STATUSES))
@@ -264,7 +265,11 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     """grievance desk status CASE STATUS."""
-    case = _run(args, lambda client: actions.set_status(client, args.case, args.status))
+    verify = os.environ.get(VERIFY_KEY_VARIABLE) or None
+    case = _run(
+        args,
+        lambda client: actions.set_status(client, args.case, args.status, verify_key=verify),
+    )
     label = WORKER_STATUS_LABELS.get(case.status, case.status)
     if args.json:
         _print_json(

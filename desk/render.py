@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from desk.cases import Attachment, CaseView, Message, Unreadable
+from desk.cases import Attachment, CaseView, Message, StatusChanged, ThreadItem
 from desk.client import DeskError
 
 EXPORT_FORMAT: Final = "grievance-desk-export"
@@ -176,6 +176,8 @@ def case_text(view: CaseView, saved: Mapping[str, Path] | None = None) -> str:
             out.append(_indented(f"{head}{what}: ", clean(item.text, lines=True)))
         elif isinstance(item, Attachment):
             out.append(head + _attachment_text(item, saved.get(item.entry_id)))
+        elif isinstance(item, StatusChanged):
+            out.append(f"{head}{status_change_text(item)}")
         else:
             out.append(f"{head}{item.purpose}: cannot be opened: {item.reason}")
     return "\n".join(out)
@@ -206,7 +208,12 @@ def case_json(view: CaseView, saved: Mapping[str, Path] | None = None) -> dict[s
     return data
 
 
-def _item_json(item: Message | Attachment | Unreadable, saved: Path | None) -> dict[str, Any]:
+def status_change_text(item: StatusChanged) -> str:
+    """`Status set to "Seen by the organisation" (acknowledged, was new)`."""
+    return f'Status set to "{item.worker_label}" ({item.status}, was {item.previous})'
+
+
+def _item_json(item: ThreadItem, saved: Path | None) -> dict[str, Any]:
     base = {
         "entry_id": item.entry_id,
         "seq": item.seq,
@@ -223,6 +230,12 @@ def _item_json(item: Message | Attachment | Unreadable, saved: Path | None) -> d
             if language is None
             else {"code": language.code, "native": language.native, "english": language.english}
         )
+    elif isinstance(item, StatusChanged):
+        base["status_change"] = {
+            "status": item.status,
+            "previous": item.previous,
+            "worker_status": item.worker_label,
+        }
     elif isinstance(item, Attachment):
         base["kind"] = item.kind
         base["step"] = item.step
@@ -300,24 +313,29 @@ def export_csv(views: list[CaseView]) -> str:
             "\n".join(_thread_line(item) for item in view.thread if not _is_file(item)),
             view.report_problem or "",
         ]
-        writer.writerow([_defuse(str(cell)) for cell in row])
+        writer.writerow([defuse(str(cell)) for cell in row])
     return out.getvalue()
 
 
-def _is_file(item: Message | Attachment | Unreadable) -> bool:
+def _is_file(item: ThreadItem) -> bool:
     return isinstance(item, Attachment)
 
 
-def _thread_line(item: Message | Attachment | Unreadable) -> str:
+def _thread_line(item: ThreadItem) -> str:
     if isinstance(item, Message):
         return f"#{item.seq} {item.day} {item.author} {item.purpose}: {item.text}"
-    if isinstance(item, Unreadable):
-        return f"#{item.seq} {item.day} {item.author} {item.purpose}: (cannot be opened)"
-    return ""
+    if isinstance(item, StatusChanged):
+        return f"#{item.seq} {item.day} {item.author} {status_change_text(item)}"
+    if isinstance(item, Attachment):
+        return ""
+    return f"#{item.seq} {item.day} {item.author} {item.purpose}: (cannot be opened)"
 
 
-def _defuse(cell: str) -> str:
-    # A cell starting like a formula would be run by a spreadsheet: anyone can file a report.
+def defuse(cell: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a quote first.
+
+    Anyone holding the partner's public key can file a report, so any cell may be hostile.
+    """
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 

@@ -167,12 +167,14 @@ def report_payload(
     categories: Iterable[tuple[str, str]] = (("wages", "Wages and deductions"),),
     workplace: str = "Lamphun Plant 2",
     attachments: Sequence[dict[str, str]] = (),
+    site: str = "lamphun-2",
+    country: tuple[str, str] = ("TH", "Thailand"),
 ) -> bytes:
     """A report as the engine writes it: option ids in `answers`, English words in `readable`."""
     chosen = list(categories)
     answers: dict[str, Any] = {
-        "country": "TH",
-        "site": "lamphun-2",
+        "country": country[0],
+        "site": site,
         "categories": [option for option, _ in chosen],
         "danger": "yes" if danger else "no",
         "what_happened": {"text": text},
@@ -181,7 +183,7 @@ def report_payload(
         "evidence": len(attachments),
     }
     readable = {
-        "country": {"question": "Country", "answer": "Thailand"},
+        "country": {"question": "Country", "answer": country[1]},
         "site": {"question": "Workplace", "answer": workplace},
         "categories": {"question": "Problem", "answer": ", ".join(label for _, label in chosen)},
         "danger": {"question": "Danger now", "answer": "Yes" if danger else "No"},

@@ -87,12 +87,15 @@ async def test_a_report_reaches_the_desk_and_the_answer_reaches_the_worker(
         again = await run_cli(
             ["desk", "show", case["id"], "--json", *connect, "--key", str(key_file)]
         )
-        thread = json.loads(again.out)["thread"]
-        assert (thread[-1]["purpose"], thread[-1]["author"], thread[-1]["text"]) == (
-            "reply",
-            "caseworker",
-            REPLY,
-        )
+        *_, reply, change = json.loads(again.out)["thread"]
+        assert (reply["purpose"], reply["author"], reply["text"]) == ("reply", "caseworker", REPLY)
+        # The status change is recorded, sealed to the partner, with the day it happened.
+        assert (change["purpose"], change["author"]) == ("note", "caseworker")
+        assert change["status_change"] == {
+            "status": "investigating",
+            "previous": "new",
+            "worker_status": "Being looked into",
+        }
         await running.api.wait_idle()
 
     stored = await stored_bytes(database_url, tmp_path)

@@ -34,13 +34,15 @@ from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
 from crypto.errors import DecryptionError
 from crypto.keyfile import read_partner_key
 from crypto.keys import parse_partner_key, parse_verify_key
+from crypto.payloads import PayloadError, StatusChange, decode_status_change, encode_status_change
 from crypto.receipts import derive_case_keys, parse_receipt
 from crypto.statements import KeyStatement, KeyStatus, verify_statement
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "vectors.json").read_text())
 FORMAT = (ROOT / "docs" / "FORMAT.md").read_text()
-ALL_ENVELOPES = VECTORS["envelopes"] + VECTORS["envelopes_v1"]
+STATUS_CHANGE = VECTORS["payloads"]["status_change"]
+ALL_ENVELOPES = VECTORS["envelopes"] + VECTORS["envelopes_v1"] + [STATUS_CHANGE["envelope"]]
 
 
 def test_key_vector_follows_the_spec():
@@ -56,7 +58,7 @@ def test_key_vector_follows_the_spec():
 
 
 def test_new_envelopes_are_version_2_and_old_ones_version_1():
-    assert {v["version"] for v in VECTORS["envelopes"]} == {2}
+    assert {v["version"] for v in [*VECTORS["envelopes"], STATUS_CHANGE["envelope"]]} == {2}
     assert {v["version"] for v in VECTORS["envelopes_v1"]} == {1}
     for vector in ALL_ENVELOPES:
         assert bytes.fromhex(vector["body"])[0] == vector["version"]
@@ -250,3 +252,56 @@ def test_format_document_quotes_the_vectors():
     )
     assert indented_statement in FORMAT
     assert f"is {len(bytes.fromhex(v2['body']))} bytes" in " ".join(FORMAT.split())
+
+
+def test_the_status_change_vector_is_a_note_whose_payload_the_document_gives():
+    envelope = STATUS_CHANGE["envelope"]
+    assert (envelope["purpose"], envelope["author"]) == ("note", "caseworker")
+    plaintext = bytes.fromhex(envelope["plaintext"])
+    assert plaintext.decode("utf-8") == STATUS_CHANGE["plaintext_utf8"]
+    assert f"    {STATUS_CHANGE['plaintext_utf8']}\n" in FORMAT
+    assert envelope["entry_id"] in FORMAT
+    expected = StatusChange(STATUS_CHANGE["status"], STATUS_CHANGE["previous"])
+    assert decode_status_change(plaintext) == expected
+    assert encode_status_change(expected.status, expected.previous) == plaintext
+    # By the document alone: exactly four fields, two different statuses.
+    document = json.loads(plaintext)
+    assert set(document) == {"format", "version", "status", "previous"}
+    assert document["format"] == "grievance-status-change" and document["version"] == 1
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"format": "grievance-status-change", "version": 1, "status": "resolved"},
+        {"format": "grievance-status-change", "version": 1, "status": "new", "previous": "new"},
+        {"format": "grievance-status-change", "version": 1, "status": "done", "previous": "new"},
+        {"format": "grievance-status-change", "version": 2, "status": "closed", "previous": "new"},
+        {
+            "format": "grievance-status-change",
+            "version": True,
+            "status": "closed",
+            "previous": "new",
+        },
+        {
+            "format": "grievance-status-change",
+            "version": 1,
+            "status": "closed",
+            "previous": "new",
+            "text": "a note hidden in a status change",
+        },
+        {"format": "grievance-message", "version": 1, "text": "closed"},
+    ],
+    ids=[
+        "no previous",
+        "unchanged",
+        "unknown status",
+        "version 2",
+        "version true",
+        "extra",
+        "message",
+    ],
+)
+def test_a_status_change_payload_is_read_strictly(document):
+    with pytest.raises(PayloadError):
+        decode_status_change(json.dumps(document).encode())

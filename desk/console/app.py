@@ -17,7 +17,7 @@ from typing import Final
 
 from aiohttp import web
 
-from desk.console import case_pages, keys_page, pages
+from desk.console import case_pages, keys_page, pages, report_pages
 from desk.console import config as settings
 from desk.console.i18n import sentence
 from desk.console.logs import LOGGER, access_log, route_of
@@ -30,6 +30,9 @@ STATIC: Final = {
     "console.css": "text/css",
     "console.js": "text/javascript",
     "icon.svg": "image/svg+xml",
+    "reports.css": "text/css",
+    "reports.js": "text/javascript",
+    "vendor/chart.umd.min.js": "text/javascript",
 }
 """The console's own assets, shipped in the package: nothing is fetched from elsewhere."""
 IDLE_CHECK_SECONDS: Final = 10.0
@@ -76,7 +79,7 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
 
 def _static_handler() -> Handler:
     folder = resources.files("desk.console") / "static"
-    assets = {name: (folder / name).read_bytes() for name in STATIC}
+    assets = {name: folder.joinpath(*name.split("/")).read_bytes() for name in STATIC}
 
     async def serve(request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
@@ -118,7 +121,11 @@ def make_app(state: ConsoleState) -> web.Application:
     app.router.add_post("/cases/{case_id}/save", case_pages.save_files)
     app.router.add_get("/keys", keys_page.keys_page)
     app.router.add_post("/keys/rewrap", keys_page.rewrap)
-    app.router.add_get("/static/{name}", _static_handler())
+    app.router.add_get("/reports", report_pages.reports_page)
+    app.router.add_post("/reports", report_pages.choose)
+    app.router.add_get("/reports/print", report_pages.printable)
+    app.router.add_get("/reports/export.csv", report_pages.export_csv)
+    app.router.add_get("/static/{name:[a-z0-9./-]+}", _static_handler())
     app.router.add_get("/favicon.ico", _favicon)
     app.cleanup_ctx.append(_idle_watcher)
     return app

@@ -109,8 +109,15 @@ async def set_status(request: web.Request) -> web.StreamResponse:
     opened = state.vault.require()
     form = await request.post()
     try:
-        changed = await actions.set_status(opened.client, case_id, str(form.get("status", "")))
-    except DeskError as exc:
+        shown = await state.vault.case(case_id)  # the status the caseworker saw on the page
+        changed = await actions.set_status(
+            opened.client,
+            case_id,
+            str(form.get("status", "")),
+            previous=shown.status,
+            verify_key=state.verify_key,
+        )
+    except (DeskError, CryptoError) as exc:
         return await _failed(request, case_id, exc, "status")
     state.vault.forget(case_id)
     queue = await state.vault.queue(0)

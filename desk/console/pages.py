@@ -24,7 +24,7 @@ from desk.console.templates import page
 
 FIRST_WAIT: Final = 1.5
 """Seconds the queue page waits for the queue to open before showing how far it has got."""
-_NEXT: Final = re.compile(r"/(cases/[0-9A-Z]{12}|keys)?")
+_NEXT: Final = re.compile(r"/(cases/[0-9A-Z]{12}|keys|reports)?")
 
 
 def safe_next(value: str | None) -> str:

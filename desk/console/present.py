@@ -12,7 +12,14 @@ from typing import Final
 from babel.numbers import format_decimal
 
 from desk.assignment import ME, NOBODY, Team
-from desk.cases import WORKER_STATUS_LABELS, Attachment, CaseView, Message, ThreadItem
+from desk.cases import (
+    WORKER_STATUS_LABELS,
+    Attachment,
+    CaseView,
+    Message,
+    StatusChanged,
+    ThreadItem,
+)
 from desk.client import STATUSES
 from desk.console.i18n import N_, Gettext
 from desk.render import size_text
@@ -90,9 +97,12 @@ def file_shape(item: Attachment) -> FileShape:
 
 
 def item_kind(item: ThreadItem) -> str:
-    """How the thread shows an entry: `follow-up`, `reply`, `note`, `file` or `unreadable`."""
+    """How the thread shows an entry: `follow-up`, `reply`, `note`, `status`, `file` or
+    `unreadable`."""
     if isinstance(item, Message):
         return item.purpose if item.purpose in {"reply", "note"} else "follow-up"
+    if isinstance(item, StatusChanged):
+        return "status"
     if isinstance(item, Attachment):
         return "file"
     return "unreadable"

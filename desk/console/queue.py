@@ -19,6 +19,7 @@ from typing import Any, Final
 from desk.assignment import Team
 from desk.cases import CaseView, Message, triage_key
 from desk.client import STATUSES
+from desk.reports import CaseFacts, facts_of
 
 PAGE_SIZE: Final = 50
 """Rows on one page of the queue: a screen or two, quick to read and to render."""
@@ -66,6 +67,8 @@ class Row:
     triage: tuple[Any, ...] = field(repr=False)
     search: str = field(repr=False)
     """Everything decrypted of the case, lower-cased, for the full-text search."""
+    facts: CaseFacts | None = field(default=None, repr=False)
+    """What the buyers' reports may know of the case (desk.reports); None if it did not open."""
 
 
 def row_for(view: CaseView) -> Row:
@@ -105,6 +108,7 @@ def row_for(view: CaseView) -> Row:
         assignee=view.assignee,
         triage=triage_key(view),
         search="\n".join(words).casefold(),
+        facts=facts_of(view),
     )
 
 

@@ -12,6 +12,7 @@ from desk.console import config as settings
 from desk.console.i18n import pick
 from desk.console.security import Guard
 from desk.console.vault import Vault
+from desk.reports import ReportRequest
 
 
 @dataclass
@@ -26,6 +27,9 @@ class ConsoleState:
     """The administrators' verify key (GRIEVANCE_ADMIN_VERIFY_KEY), checked before sealing."""
     notice: str = ""
     """A line for the next page ("Reply sent."); never case content."""
+    report: ReportRequest | None = None
+    """What the reports page was last asked for (a grouping, months, k: no case content, so it
+    outlives a lock); None until the caseworker picks."""
 
     def language(self, request: web.Request) -> str:
         """The caseworker's chosen language, else the browser's."""

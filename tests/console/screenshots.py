@@ -1,4 +1,5 @@
-"""Screenshots of the console for docs/: the queue and a case, from real sealed cases.
+"""Screenshots of the console for docs/: the queue, a case and the buyers' report, from real
+sealed cases.
 
     .venv/bin/python tests/console/screenshots.py [--out docs] [--print-preview DIR]
 
@@ -6,8 +7,10 @@ Starts the real case API with a partner and a queue sealed as the bot seals it (
 languages, a danger report, a photo and a voice note, a follow-up nobody has opened yet, a reply
 and a note, cases assigned to the console's caseworker, to a colleague and to nobody), serves
 the console against it, and drives headless Chromium at 1280x800 through the start link and
-the passphrase, as a caseworker would. Thai, Burmese and Chinese text needs their fonts on the
-machine (Debian: fonts-thai-tlwg, fonts-noto-core, fonts-wqy-microhei).
+the passphrase, as a caseworker would. The report comes from a second queue: a year of a
+partner's cases (a few hundred, at seven workplaces, two of them with fewer than five), each
+with its status changes recorded as the desk records them. Thai, Burmese and Chinese text
+needs their fonts on the machine (Debian: fonts-thai-tlwg, fonts-noto-core, fonts-wqy-microhei).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from console_voice import opus_voice_note  # noqa: E402
 from console_world import console_for  # noqa: E402
 from desk_world import PASSPHRASE, add_follow_up, desk_world, sealed_entry, store_report  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
+from report_world import realistic  # noqa: E402
+from report_world import seed as seed_report_cases  # noqa: E402
 from sqlalchemy import select, update  # noqa: E402
 
 from bot import credentials  # noqa: E402
@@ -256,6 +261,34 @@ async def main(out: Path, preview: Path | None) -> None:
                     await page.screenshot(path=str(preview / "case-print.png"), full_page=True)
                     await page.goto(console.base + "/")
                     await page.screenshot(path=str(preview / "queue-print.png"), full_page=True)
+        await report_screenshot(folder / "report", out, preview)
+
+
+async def report_screenshot(folder: Path, out: Path, preview: Path | None) -> None:
+    """The printable buyers' report over the year up to TODAY, by workplace, per month."""
+    await asyncio.to_thread(folder.mkdir)
+    async with desk_world(f"sqlite:///{folder / 'db.sqlite3'}", folder) as world:
+        await seed_report_cases(world, realistic(TODAY))
+        async with (
+            console_for(folder, world.url, world.token, world.key_file) as console,
+            chromium(folder / "profile") as browser,
+        ):
+            page = (await browser.page()).page
+            await page.goto(console.start_url)
+            await page.fill("#passphrase", PASSPHRASE)
+            await page.click("form[action='/unlock'] button")
+            await page.wait_for_selector("table.queue")
+            await page.goto(console.base + "/reports")
+            await page.fill("#start", "2025-12")
+            await page.fill("#end", "2026-11")
+            await page.click("form.report-form button.primary")
+            await page.wait_for_selector("table.report-table")
+            await page.goto(console.base + "/reports/print")
+            await page.wait_for_function("document.querySelectorAll('canvas').length === 2")
+            await page.screenshot(path=str(out / "console-report.png"), full_page=True)
+            if preview is not None:
+                await page.emulate_media(media="print")
+                await page.screenshot(path=str(preview / "report-print.png"), full_page=True)
 
 
 if __name__ == "__main__":
