@@ -137,6 +137,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "assign",
         parents=[server, as_json],
         help="assign a case to a caseworker of your partner, to yourself, or to nobody",
+        **_help(CONNECT),
     )
     assign.add_argument("case", metavar="CASE")
     whom = assign.add_mutually_exclusive_group(required=True)
