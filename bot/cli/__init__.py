@@ -23,7 +23,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from bot import admin, config, credentials, logs, retention
+from bot import admin, config, logs, retention
 from bot.config import (
     API_URL_VARIABLE,
     IDLE_VARIABLE,
@@ -342,8 +342,8 @@ def _credential_commands(admin_commands: argparse._SubParsersAction[Any]) -> Non
     )
     issue.add_argument(
         "--role",
-        choices=credentials.ROLES,
-        default=credentials.DEFAULT_ROLE,
+        choices=admin.credentials.ROLES,
+        default=admin.credentials.DEFAULT_ROLE,
         help="triage (default): read, set status, reply, note, re-wrap; "
         "lead: all that, and purge cases for good",
     )
@@ -525,7 +525,7 @@ def run_partner_add(args: argparse.Namespace) -> int:
     public_key = _public_key(args.public_key)
     return _signed(
         args,
-        lambda session, signer: admin.add_partner(
+        lambda session, signer: admin.partners.add_partner(
             session, signer, args.slug, args.name, public_key, args.countries
         ),
         lambda r: (
@@ -545,7 +545,7 @@ def run_partner_rotate(args: argparse.Namespace) -> int:
 
     return _signed(
         args,
-        lambda session, signer: admin.rotate_key(session, signer, args.slug, public_key),
+        lambda session, signer: admin.partners.rotate_key(session, signer, args.slug, public_key),
         describe_result,
     )
 
@@ -564,7 +564,7 @@ def run_partner_revoke(args: argparse.Namespace) -> int:
 
     return _signed(
         args,
-        lambda session, signer: admin.revoke_key(
+        lambda session, signer: admin.partners.revoke_key(
             session, signer, args.slug, revoked, force=args.force
         ),
         lambda r: f"Key {r['key_id']} of partner '{r['partner']}' is revoked.",
@@ -576,7 +576,7 @@ def run_partner_edit(args: argparse.Namespace) -> int:
     """grievance admin partner edit SLUG [--name] [--add-country] [--remove-country]."""
     result = _run_in_session(
         args,
-        lambda session: admin.edit_partner(
+        lambda session: admin.partners.edit_partner(
             session,
             args.slug,
             name=args.name,
@@ -593,7 +593,7 @@ def run_partner_list(args: argparse.Namespace) -> int:
     """grievance admin partner list: fails, naming the partner, if any statement does not verify."""
     verify_key = config.admin_verify_key(os.environ)
     listed = _run_in_session(
-        args, lambda session: admin.list_partners(session, verify_key), create=False
+        args, lambda session: admin.partners.list_partners(session, verify_key), create=False
     )
     lines = [] if listed else ["No partners yet."]
     for partner in listed:
@@ -617,7 +617,7 @@ def run_partner_list(args: argparse.Namespace) -> int:
 def run_partner_contacts(args: argparse.Namespace) -> int:
     """grievance admin partner contacts SLUG --text TEXT."""
     result = _run_in_session(
-        args, lambda session: admin.set_emergency_contacts(session, args.slug, args.text)
+        args, lambda session: admin.partners.set_emergency_contacts(session, args.slug, args.text)
     )
     return _done(args, result, f"Emergency contacts of partner '{result['partner']}' set.")
 
@@ -626,7 +626,9 @@ def run_site_add(args: argparse.Namespace) -> int:
     """grievance admin site add."""
     result = _run_in_session(
         args,
-        lambda session: admin.add_site(session, args.slug, args.name, args.country, args.partner),
+        lambda session: admin.partners.add_site(
+            session, args.slug, args.name, args.country, args.partner
+        ),
     )
     has_key = result.pop("partner_has_active_key")
     warnings = (
@@ -643,7 +645,8 @@ def run_site_add(args: argparse.Namespace) -> int:
 def run_site_rename(args: argparse.Namespace) -> int:
     """grievance admin site rename SLUG [--name NAME] [--slug NEW_SLUG]."""
     result = _run_in_session(
-        args, lambda session: admin.rename_site(session, args.slug, args.name, args.new_slug)
+        args,
+        lambda session: admin.partners.rename_site(session, args.slug, args.name, args.new_slug),
     )
     return _done(args, result, _site_text(result, "goes to"))
 
@@ -652,7 +655,7 @@ def run_site_move(args: argparse.Namespace) -> int:
     """grievance admin site move SLUG [--partner P] [--country CC] [--force]."""
     result = _run_in_session(
         args,
-        lambda session: admin.move_site(
+        lambda session: admin.partners.move_site(
             session, args.slug, args.partner, args.country, force=args.force
         ),
     )
@@ -662,7 +665,7 @@ def run_site_move(args: argparse.Namespace) -> int:
 def run_site_remove(args: argparse.Namespace) -> int:
     """grievance admin site remove SLUG [--force]."""
     result = _run_in_session(
-        args, lambda session: admin.remove_site(session, args.slug, force=args.force)
+        args, lambda session: admin.partners.remove_site(session, args.slug, force=args.force)
     )
     return _done(
         args,
@@ -681,7 +684,7 @@ def _site_text(result: dict[str, Any], verb: str) -> str:
 
 def run_site_list(args: argparse.Namespace) -> int:
     """grievance admin site list."""
-    listed = _run_in_session(args, admin.list_sites, create=False)
+    listed = _run_in_session(args, admin.partners.list_sites, create=False)
     lines = [f"{s['slug']}  {s['country']}  {s['name']}  -> {s['partner']}" for s in listed]
     return _done(args, {"sites": listed}, "\n".join(lines) or "No sites yet.")
 
@@ -697,7 +700,7 @@ def _credential_id(text: str) -> int:
 def run_credential_issue(args: argparse.Namespace) -> int:
     """grievance admin credential issue PARTNER [--label TEXT] [--role triage|lead]."""
     result = _run_in_session(
-        args, lambda session: credentials.issue(session, args.partner, args.label, args.role)
+        args, lambda session: admin.credentials.issue(session, args.partner, args.label, args.role)
     )
     warnings = (
         []
@@ -719,7 +722,7 @@ def run_credential_issue(args: argparse.Namespace) -> int:
 
 def run_credential_list(args: argparse.Namespace) -> int:
     """grievance admin credential list."""
-    listed = _run_in_session(args, credentials.list_all, create=False)
+    listed = _run_in_session(args, admin.credentials.list_all, create=False)
     lines = []
     for item in listed:
         state = f"revoked {item['revoked_day']}" if item["revoked_day"] else "active"
@@ -733,7 +736,9 @@ def run_credential_list(args: argparse.Namespace) -> int:
 
 def run_credential_revoke(args: argparse.Namespace) -> int:
     """grievance admin credential revoke ID."""
-    result = _run_in_session(args, lambda session: credentials.revoke(session, args.credential_id))
+    result = _run_in_session(
+        args, lambda session: admin.credentials.revoke(session, args.credential_id)
+    )
     text = (
         f"Credential #{result['id']} of partner '{result['partner']}' is revoked; "
         "its token opens nothing from now on."
@@ -769,16 +774,20 @@ def run_admin_purge(args: argparse.Namespace) -> int:
 
 def _signed(
     args: argparse.Namespace,
-    action: Callable[[Any, admin.Signer | admin.Rehearsal], Coroutine[Any, Any, dict[str, Any]]],
+    action: Callable[
+        [Any, admin.partners.Signer | admin.partners.Rehearsal], Coroutine[Any, Any, dict[str, Any]]
+    ],
     describe_result: Callable[[dict[str, Any]], str],
     warnings: Callable[[dict[str, Any]], list[str]] | None = None,
 ) -> int:
     """Check everything, then ask for the signing key's passphrase, then sign and store."""
     pinned = config.admin_verify_key(os.environ)
     check_key_file(args.signing_key, KeyKind.ADMIN_SIGNING)
-    _run_in_session(args, lambda session: action(session, admin.Rehearsal()), rollback=True)
+    _run_in_session(
+        args, lambda session: action(session, admin.partners.Rehearsal()), rollback=True
+    )
     passphrase = passphrase_for(str(args.signing_key), new=False)
-    signer = admin.Signer.checked(read_signing_key(args.signing_key, passphrase), pinned)
+    signer = admin.partners.Signer.checked(read_signing_key(args.signing_key, passphrase), pinned)
     result = _run_in_session(args, lambda session: action(session, signer))
     return _done(args, result, describe_result(result), warnings(result) if warnings else ())
 

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin import ACTOR, check_slug
+from bot.admin.partners import ACTOR, check_slug
 from bot.errors import UserError
 from crypto.tokens import new_token, token_hash
 from storage import audit, credentials, partners
