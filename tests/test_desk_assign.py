@@ -114,10 +114,14 @@ async def test_assigning_to_a_credential_not_of_the_partner_is_one_sentence_and_
         for as_json in ((), ("--json",)):
             ran = await world.desk("assign", case.id, "--to", choice, *as_json)
             assert ran.status == 1 and ran.out == ""
-            assert ran.err == (
-                f"grievance: error: no caseworker credential #{choice} in your partner; "
-                f"choose one of: #{me} test laptop\n"
+            sentence = (
+                f"no caseworker credential #{choice} in your partner; "
+                f"choose one of: #{me} test laptop"
             )
+            if as_json:  # with --json the one sentence is one JSON object, as for every command
+                assert json.loads(ran.err) == {"error": sentence, "status": 1}
+            else:
+                assert ran.err == f"grievance: error: {sentence}\n"
     ran = await world.desk("assign", case.id, "--to", "laptop")
     assert ran.status == 1
     assert (
