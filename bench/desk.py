@@ -216,10 +216,10 @@ async def prepare(url: str, folder: Path, count: int, seed: int) -> dict[str, An
     write_partner_key(key_file, partner_key, PASSPHRASE)
     async with open_database(url) as sessions:
         async with sessions() as session, session.begin():
-            signer = admin.partners.Signer(new_signing_key())
+            signer = admin.signing.Signer(new_signing_key())
             await admin.partners.add_partner(session, signer, SLUG, "Mekong Workers",
                                              partner_key.public_key, ["TH"])  # fmt: skip
-            token = (await admin.credentials.issue(session, SLUG, "bench"))["token"]
+            token = (await admin.credentials.issue(session, SLUG, "bench")).credential.token
             partner_id = (await partners.get_partner(session, SLUG)).id
         started = time.perf_counter()
         rows = await asyncio.to_thread(make_rows, count, partner_id, partner_key.public_key, seed)

@@ -50,7 +50,7 @@ class World:
     """
 
     sessions: Sessions
-    signer: admin.partners.Signer
+    signer: admin.signing.Signer
     keys: dict[str, PrivateKey]  # partner slug -> its active private key
     tokens: dict[str, str]  # "own", "triage", "other", "revoked" -> token
     credential_ids: dict[str, int]
@@ -70,7 +70,7 @@ class StoredCase:
 
 
 async def register_partner(
-    sessions: Sessions, signer: admin.partners.Signer, slug: str, country: str
+    sessions: Sessions, signer: admin.signing.Signer, slug: str, country: str
 ) -> PrivateKey:
     """A partner registered by the administrators with a signed active key; its private key."""
     key = new_partner_key()
@@ -81,7 +81,7 @@ async def register_partner(
     return key
 
 
-async def rotate(sessions: Sessions, signer: admin.partners.Signer, slug: str) -> PrivateKey:
+async def rotate(sessions: Sessions, signer: admin.signing.Signer, slug: str) -> PrivateKey:
     """`admin partner rotate`: a new active key; the old one is retired."""
     key = new_partner_key()
     async with sessions() as session, session.begin():
@@ -95,7 +95,7 @@ async def issue(
     """A credential for `slug` (a `triage` one unless told): its id and token."""
     async with sessions() as session, session.begin():
         issued = await admin.credentials.issue(session, slug, label, role)
-    return issued["id"], issued["token"]
+    return issued.credential.id, issued.credential.token
 
 
 async def revoke(sessions: Sessions, credential_id: int) -> None:
@@ -162,7 +162,7 @@ async def store_case(
 
 async def make_world(sessions: Sessions, photo: bool = True) -> World:
     """The access matrix's world: mekong-workers (own) and pearl-river (another partner)."""
-    signer = admin.partners.Signer(new_signing_key())
+    signer = admin.signing.Signer(new_signing_key())
     keys = {
         "mekong-workers": await register_partner(sessions, signer, "mekong-workers", "TH"),
         "pearl-river": await register_partner(sessions, signer, "pearl-river", "CN"),
@@ -269,7 +269,7 @@ async def snapshot(sessions: Sessions) -> dict[str, list[tuple[Any, ...]]]:
 def command_line_deployment(database_url: str, tmp_path: Any, monkeypatch: Any) -> dict[str, Any]:
     """The environment `grievance` commands read, a migrated database, and one partner
     (mekong-workers, Thailand) registered with a signed key. Returns the URL, signer and key."""
-    signer = admin.partners.Signer(new_signing_key())
+    signer = admin.signing.Signer(new_signing_key())
     monkeypatch.setenv("GRIEVANCE_DATABASE_URL", database_url)
     monkeypatch.setenv("GRIEVANCE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("GRIEVANCE_ADMIN_VERIFY_KEY", verify_key_text(signer.signing_key.verify_key))

@@ -276,8 +276,8 @@ async def test_mistakes_are_one_calm_line(world, tmp_path):
     async with world.sessions() as session, session.begin():
         issued = await admin.credentials.issue(session, SLUG, "lost laptop")
     async with world.sessions() as session, session.begin():
-        await admin.credentials.revoke(session, issued["id"])
-    world.token = issued["token"]
+        await admin.credentials.revoke(session, issued.credential.id)
+    world.token = issued.credential.token
     one_line(await world.desk("cases", key=world.key_file), "not valid or was revoked")
     world.token = token
 

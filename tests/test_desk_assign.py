@@ -28,16 +28,18 @@ async def issued(world: DeskWorld, slug: str, label: str, *, revoked: bool = Fal
     async with world.sessions() as session, session.begin():
         credential = await admin.credentials.issue(session, slug, label)
         if revoked:
-            await admin.credentials.revoke(session, credential["id"])
-    return int(credential["id"])
+            await admin.credentials.revoke(session, credential.credential.id)
+    return int(credential.credential.id)
 
 
 async def my_id(world: DeskWorld) -> int:
     async with world.sessions() as session:
         (mine,) = [
-            c for c in await admin.credentials.list_all(session) if c["label"] == "test laptop"
+            c
+            for c in (await admin.credentials.list_all(session)).credentials
+            if c.label == "test laptop"
         ]
-    return int(mine["id"])
+    return mine.id
 
 
 async def listed(world: DeskWorld, *options: str) -> dict[str, dict]:

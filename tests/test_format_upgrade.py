@@ -72,12 +72,12 @@ async def old_deployment(database_url: str, folder: Path) -> AsyncIterator[OldDe
     async with open_database(database_url) as sessions:
         async with sessions() as session, session.begin():
             await admin.partners.add_partner(
-                session, admin.partners.Signer(signing_key), SLUG, "Mekong Workers",
+                session, admin.signing.Signer(signing_key), SLUG, "Mekong Workers",
                 partner_key.public_key, ["TH"],
             )  # fmt: skip
             partner = await partners.get_partner(session, SLUG)
             await _load_rows(session, partner.id)
-            token = (await admin.credentials.issue(session, SLUG, "laptop"))["token"]
+            token = (await admin.credentials.issue(session, SLUG, "laptop")).credential.token
         key_file = write_key_file(folder / "partner.key", partner_key)
         async with api_server(sessions) as url:
             yield OldDeployment(sessions, url, token, key_file, signing_key.verify_key)

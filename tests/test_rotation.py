@@ -29,7 +29,7 @@ def kid(key) -> str:
 
 async def issue(running) -> str:
     async with running.service.sessions() as session, session.begin():
-        return (await admin.credentials.issue(session, SLUG, "rotation test"))["token"]
+        return (await admin.credentials.issue(session, SLUG, "rotation test")).credential.token
 
 
 async def wrap_key_ids(running) -> dict[str, set[str]]:
@@ -85,7 +85,7 @@ async def test_rotate_submit_rewrap_and_the_retired_key_opens_nothing(
         new_key = new_partner_key()
         async with running.service.sessions() as session, session.begin():
             await admin.partners.rotate_key(
-                session, admin.partners.Signer(running.signing_key), SLUG, new_key.public_key
+                session, admin.signing.Signer(running.signing_key), SLUG, new_key.public_key
             )
 
         # A report after the rotation is sealed to the new key only.
@@ -156,7 +156,7 @@ async def test_a_revoked_key_is_never_used_and_the_worker_is_told_plainly(
         async with running.service.sessions() as session, session.begin():
             await admin.partners.revoke_key(
                 session,
-                admin.partners.Signer(running.signing_key),
+                admin.signing.Signer(running.signing_key),
                 SLUG,
                 kid(running.partner_key),
                 force=True,

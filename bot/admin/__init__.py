@@ -1,8 +1,12 @@
 """What the administrators do: partners and their signed keys, sites, caseworker credentials.
+One module per thing administered; each function takes an open session
+(the caller owns the transaction) and returns a typed result (a frozen dataclass) for the command
+line to print.
 
-`from bot import admin` gives every module: `admin.partners.add_partner(...)`.
+Every change is recorded in the audit log (actor, action, subject, day: never anything about a
+worker). `from bot import admin` gives every module: `admin.partners.add_partner(...)`.
 """
 
-from bot.admin import credentials, partners
+from bot.admin import checks, credentials, partners, signing, sites
 
-__all__ = ["credentials", "partners"]
+__all__ = ["checks", "credentials", "partners", "signing", "sites"]

@@ -93,7 +93,7 @@ async def issue_token(database_url: str, slug: str = "mekong-workers") -> str:
     """`grievance admin credential issue SLUG`: a caseworker token."""
     async with open_database(database_url) as sessions, sessions() as session, session.begin():
         issued = await admin.credentials.issue(session, slug, "console laptop")
-    return str(issued["token"])
+    return str(issued.credential.token)
 
 
 async def file_report(running: Deployment, words: str = REPORT_WORDS) -> tuple[FakeUser, str]:

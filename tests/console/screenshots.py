@@ -179,7 +179,9 @@ async def seed(world) -> str:
     shown = ""
     async with world.sessions() as session, session.begin():
         await session.execute(update(CaseworkerCredential).values(label=ME))
-        colleague = (await admin.credentials.issue(session, "mekong-workers", COLLEAGUE))["id"]
+        colleague = (
+            await admin.credentials.issue(session, "mekong-workers", COLLEAGUE)
+        ).credential.id
         (mine,) = [
             c.id for c in await session.scalars(select(CaseworkerCredential)) if c.label == ME
         ]

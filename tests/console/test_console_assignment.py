@@ -102,7 +102,7 @@ async def test_a_caseworker_takes_a_case_and_finds_it_with_assigned_to_me(tmp_pa
             assert list(mine) == [taken.id] and "You" in mine[taken.id]
             assert TAKEN in mine[taken.id]
             assert "1 assigned to you" in await page.inner_text(".counts")
-            await show(page, assigned=str(colleague["id"]))
+            await show(page, assigned=str(colleague.credential.id))
             assert list(await rows(page)) == [handed_on.id]
             await show(page, assigned="nobody")
             assert await rows(page) == {}
@@ -116,7 +116,7 @@ async def test_a_caseworker_takes_a_case_and_finds_it_with_assigned_to_me(tmp_pa
             csrf = await page.get_attribute("form[action$='/assignee'] input[name='csrf']", "value")
             forged = await page.request.post(
                 f"{console.base}/cases/{taken.id}/assignee",
-                form={"csrf": csrf, "assignee": str(stranger["id"])},
+                form={"csrf": csrf, "assignee": str(stranger.credential.id)},
             )
             assert forged.status == 400
             assert "no caseworker credential" in (await forged.text()).lower()

@@ -134,13 +134,15 @@ async def test_a_refusal_by_the_server_is_one_sentence_on_the_page_and_the_reply
         sealed = await store_report(world.sessions, world.partner_key.public_key, WORDS)
         async with world.sessions() as session, session.begin():
             issued = await admin.credentials.issue(session, "mekong-workers", "console laptop")
-        async with console_for(tmp_path, world.url, issued["token"], world.key_file) as console:
+        async with console_for(
+            tmp_path, world.url, issued.credential.token, world.key_file
+        ) as console:
             watched = await browser.page()
             page = watched.page
             await unlock(page, console.start_url)
             await page.goto(f"{console.base}/cases/{sealed.id}")
             async with world.sessions() as session, session.begin():
-                await admin.credentials.revoke(session, issued["id"])
+                await admin.credentials.revoke(session, issued.credential.id)
             typed = "SENTINEL-KEPT a reply the caseworker took time to write"
             await page.fill("#reply-text", typed)
             await page.click("form[action$='/reply'] button")

@@ -156,7 +156,7 @@ async def test_a_rewrap_cut_by_a_server_kill_completes_on_a_rerun_and_loses_noth
     rng = random.Random(SEED)
     database = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     await upgrade_to_head(database_url)
-    signer = admin.partners.Signer(new_signing_key())
+    signer = admin.signing.Signer(new_signing_key())
     monkeypatch.setenv("GRIEVANCE_ADMIN_VERIFY_KEY", verify_key_text(signer.signing_key.verify_key))
     key = new_partner_key()
     listen = f"127.0.0.1:{free_port()}"
@@ -166,7 +166,7 @@ async def test_a_rewrap_cut_by_a_server_kill_completes_on_a_rerun_and_loses_noth
             await admin.partners.add_partner(
                 session, signer, SLUG, "Mekong Workers", key.public_key, ["TH"]
             )
-            token = (await admin.credentials.issue(session, SLUG, "rewrap laptop"))["token"]
+            token = (await admin.credentials.issue(session, SLUG, "rewrap laptop")).credential.token
         queue = await fill_queue(sessions, key)
         total = len(queue.bodies)
         connect = ["--server", f"http://{listen}", "--token", token]
@@ -215,7 +215,7 @@ async def test_a_rewrap_cut_by_a_server_kill_completes_on_a_rerun_and_loses_noth
             )
 
 
-async def rotate(sessions: Sessions, signer: admin.partners.Signer) -> PrivateKey:
+async def rotate(sessions: Sessions, signer: admin.signing.Signer) -> PrivateKey:
     """`admin partner rotate`: a new active key, the current one retired."""
     new = new_partner_key()
     async with sessions() as session, session.begin():
