@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.cli import credentials, partners, purge, sites
+from bot.cli import audit, credentials, partners, purge, sites
 from bot.cli.environment import MEANINGS, PASSPHRASE
 from desk.commandline import Parser, add_command
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def add(commands: argparse._SubParsersAction[Any]) -> None:
     """Add `admin` and its commands."""
     admin = commands.add_parser(
-        "admin", help="administrators: keys, partners, sites, credentials, retention"
+        "admin", help="administrators: keys, partners, sites, credentials, retention, audit log"
     )
     admin_commands = admin.add_subparsers(dest="admin_command", required=True, parser_class=Parser)
     keygen = add_command(
@@ -34,6 +34,7 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
     sites.add(admin_commands)
     credentials.add(admin_commands)
     purge.add(admin_commands)
+    audit.add(admin_commands)
 
 
 def run_keygen(args: argparse.Namespace) -> int:
