@@ -11,8 +11,8 @@ import json
 
 from deployment import count_cases, decrypt_cases, deployment, walk_to
 from desk_world import PASSPHRASE, run_cli, write_key_file
+from reports import file_a_report
 from sqlalchemy import select, update
-from test_telegram_intake import file_a_report
 
 from bot import admin
 from crypto.keys import key_id, new_partner_key, verify_key_text
