@@ -11,7 +11,6 @@ the command lines name PASSPHRASE_VARIABLE in every --help.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -80,6 +79,8 @@ def passphrase_for(
 
 def check_key_file(path: Path, kind: KeyKind) -> None:
     """The file is there, readable, and a key file of `kind`: before its passphrase is asked."""
+    import json
+
     from crypto.keyfile import FILE_FORMAT, MAX_FILE_BYTES, KeyKind
 
     try:

@@ -5,6 +5,7 @@ those modules is what the server accepts."""
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 
@@ -51,3 +52,26 @@ def test_the_statuses_offered_are_the_statuses_of_the_case_api():
     from desk.client import STATUSES
 
     assert desk_options.STATUSES == STATUSES
+
+
+def helps(parser, path=()):
+    """The --help of the command at `path` and of every command under it, by path."""
+    found = {path: parser.format_help()}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found |= helps(sub, (*path, name))
+    return found
+
+
+def test_building_only_the_group_a_command_names_changes_no_help():
+    from bot.cli import GROUPS, build_parser
+
+    everything = helps(build_parser())
+    assert build_parser(["--help"]).format_help() == everything[()]
+    for group in GROUPS:
+        branch = helps(build_parser([group, "--help"]))
+        assert branch[()] == everything[()]
+        assert {p: h for p, h in branch.items() if p[:1] == (group,)} == {
+            p: h for p, h in everything.items() if p[:1] == (group,)
+        }

@@ -7,35 +7,55 @@ traceback. With --json, results are JSON on stdout and an error is one JSON obje
 in desk/, which may not import bot/).
 
 One module per group of commands (db, admin and its partner, site, credential, purge and audit
-commands, serve, chat, desk), each importing what its commands need inside their run functions:
-building the command line, and so `grievance --help` or `grievance desk cases --help`, loads
-neither Telegram nor SQLAlchemy nor the HTTP server. Commands that use the database say which
-one (see `bot.cli.running`).
+commands, serve, chat, desk), each importing what its commands need inside their run functions,
+and only the group the command line names is built (argparse would otherwise build every parser
+of every group first): `grievance --help` or `grievance desk cases --help` loads neither
+Telegram nor SQLAlchemy nor the HTTP server. Commands that use the database say which one (see
+`bot.cli.running`).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Mapping, Sequence
+from typing import Final
 
-from bot.cli import admin, chat, db, desk, serve
 from bot.errors import UserError
 from crypto.errors import CryptoError
-from desk.cli import MISTAKES as DESK_MISTAKES
 from desk.commandline import JSON_ERRORS, PROG, Parser, add_version, run_main
+from desk.errors import DeskError
 from storage.errors import StorageError
 
-MISTAKES = (UserError, CryptoError, StorageError, *DESK_MISTAKES)
+MISTAKES = (UserError, CryptoError, StorageError, DeskError)
 """What a command raises for a person's mistake: one sentence, exit status 1."""
+GROUPS: Final = {
+    "db": ("bot.cli.db", "database schema"),
+    "admin": (
+        "bot.cli.admin",
+        "administrators: keys, partners, sites, credentials, retention, audit log",
+    ),
+    "serve": (
+        "bot.cli.serve",
+        "run the Telegram bot and its HTTP server (health check, webhook, case API)",
+    ),
+    "chat": ("bot.cli.chat", "the local sandbox: walk the worker's conversation in this terminal"),
+    "desk": ("bot.cli.desk", "caseworkers: the partner's key and cases"),
+}
+"""Each first word of a command: the module that adds its commands, and what it is for."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status."""
-    return run_main(build_parser(), argv, mistakes=MISTAKES, context=_database)
+    import sys
+
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    return run_main(build_parser(arguments), arguments, mistakes=MISTAKES, context=_database)
 
 
-def build_parser() -> Parser:
-    """Every command and its options."""
+def build_parser(argv: Sequence[str] | None = None) -> Parser:
+    """Every command and its options; given the command line, only the group it names is built
+    in full (the others are their name and help, all that `grievance --help` shows)."""
     parser = Parser(
         prog=PROG,
         description="Anonymous, end-to-end encrypted grievance channel.",
@@ -43,11 +63,12 @@ def build_parser() -> Parser:
     )
     add_version(parser)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    db.add(commands)
-    admin.add(commands)
-    serve.add(commands)
-    chat.add(commands)
-    desk.add(commands)
+    named = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
+    for name, (module, help) in GROUPS.items():
+        if named is None or named == name:
+            importlib.import_module(module).add(commands, name, help)
+        else:
+            commands.add_parser(name, help=help)
     return parser
 
 

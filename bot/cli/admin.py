@@ -15,11 +15,9 @@ if TYPE_CHECKING:
     from bot.cli.results import SigningKeyCreated
 
 
-def add(commands: argparse._SubParsersAction[Any]) -> None:
+def add(commands: argparse._SubParsersAction[Any], name: str, help: str) -> None:
     """Add `admin` and its commands."""
-    admin = commands.add_parser(
-        "admin", help="administrators: keys, partners, sites, credentials, retention, audit log"
-    )
+    admin = commands.add_parser(name, help=help)
     admin_commands = admin.add_subparsers(dest="admin_command", required=True, parser_class=Parser)
     keygen = add_command(
         admin_commands,

@@ -10,13 +10,13 @@ from bot.cli.environment import MEANINGS
 from desk.commandline import add_command
 
 
-def add(commands: argparse._SubParsersAction[Any]) -> None:
+def add(commands: argparse._SubParsersAction[Any], name: str, help: str) -> None:
     """Add `chat`."""
     chat = add_command(
         commands,
-        "chat",
+        name,
         run_chat,
-        help="the local sandbox: walk the worker's conversation in this terminal",
+        help=help,
         environment=(),
         meanings=MEANINGS,
         json_flag=False,

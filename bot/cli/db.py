@@ -12,9 +12,9 @@ if TYPE_CHECKING:
     from bot.cli.results import SchemaUpgraded
 
 
-def add(commands: argparse._SubParsersAction[Any]) -> None:
+def add(commands: argparse._SubParsersAction[Any], name: str, help: str) -> None:
     """Add `db` and its commands."""
-    db = commands.add_parser("db", help="database schema").add_subparsers(
+    db = commands.add_parser(name, help=help).add_subparsers(
         dest="db_command", required=True, parser_class=Parser
     )
     add_command(

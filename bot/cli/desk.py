@@ -7,25 +7,26 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.cli.environment import MEANINGS, PASSPHRASE
 from desk import cli as desk_cli
+from desk.cli.options import ENVIRONMENT
 from desk.commandline import Parser, add_command
+from desk.passphrase import PASSPHRASE_VARIABLE
 
 if TYPE_CHECKING:
     from bot.cli.results import PartnerKeyCreated
 
 
-def add(commands: argparse._SubParsersAction[Any]) -> None:
+def add(commands: argparse._SubParsersAction[Any], name: str, help: str) -> None:
     """Add `desk` and its commands."""
-    desk = commands.add_parser("desk", help="caseworkers: the partner's key and cases")
+    desk = commands.add_parser(name, help=help)
     desk_commands = desk.add_subparsers(dest="desk_command", required=True, parser_class=Parser)
     keygen = add_command(
         desk_commands,
         "keygen",
         run_keygen,
         help="create a partner key pair",
-        environment=PASSPHRASE,
-        meanings=MEANINGS,
+        environment=(PASSPHRASE_VARIABLE,),
+        meanings=ENVIRONMENT,
     )
     keygen.add_argument("--out", type=Path, required=True, help="key file to create")
     desk_cli.register(desk_commands)

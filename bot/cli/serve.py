@@ -9,13 +9,13 @@ from bot.cli.environment import MEANINGS, SERVE
 from desk.commandline import add_command
 
 
-def add(commands: argparse._SubParsersAction[Any]) -> None:
+def add(commands: argparse._SubParsersAction[Any], name: str, help: str) -> None:
     """Add `serve`."""
     serve = add_command(
         commands,
-        "serve",
+        name,
         run_serve,
-        help="run the Telegram bot and its HTTP server (health check, webhook, case API)",
+        help=help,
         environment=SERVE,
         meanings=MEANINGS,
         json_flag=False,
