@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -47,8 +48,6 @@ GROUPS: Final = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status."""
-    import sys
-
     arguments = list(sys.argv[1:] if argv is None else argv)
     return run_main(build_parser(arguments), arguments, mistakes=MISTAKES, context=_database)
 
