@@ -27,6 +27,9 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed-from"
+# setuptools' default editable mode: with the layout pyproject.toml declares (package-dir), one
+# .pth line puts this checkout on sys.path, so the source folders stay importable as they are.
+INSTALL = ["-e", f"{ROOT}[dev]"]
 
 
 class SetUpFailed(Exception):
@@ -35,7 +38,8 @@ class SetUpFailed(Exception):
 
 def ensure_environment() -> None:
     """Create .venv and install the project with its test tools, unless already current."""
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    recipe = (ROOT / "pyproject.toml").read_bytes() + " ".join(INSTALL).encode()
+    wanted = hashlib.sha256(recipe).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
         return
     if not _has_pip():
@@ -50,8 +54,7 @@ def ensure_environment() -> None:
     print("Installing the project and its dependencies (first run takes a minute) ...", flush=True)
     pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     _step([*pip, "--upgrade", "pip"])
-    # compat: the source folders stay importable as they are, for tools as for tests.
-    _step([*pip, "-e", f"{ROOT}[dev]", "--config-settings", "editable_mode=compat"])
+    _step([*pip, *INSTALL])
     STAMP.write_text(wanted)
 
 

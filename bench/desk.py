@@ -58,7 +58,7 @@ sys.path.insert(0, str(ROOT))
 from aiohttp import web  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from bot import admin, credentials  # noqa: E402
+from bot import admin  # noqa: E402
 from bot.database import open_database  # noqa: E402
 from bot.server import make_app, runner_options  # noqa: E402
 from crypto.envelope import Context, Purpose, seal  # noqa: E402
@@ -216,10 +216,10 @@ async def prepare(url: str, folder: Path, count: int, seed: int) -> dict[str, An
     write_partner_key(key_file, partner_key, PASSPHRASE)
     async with open_database(url) as sessions:
         async with sessions() as session, session.begin():
-            signer = admin.Signer(new_signing_key())
-            await admin.add_partner(session, signer, SLUG, "Mekong Workers", partner_key.public_key,
-                                    ["TH"])  # fmt: skip
-            token = (await credentials.issue(session, SLUG, "bench"))["token"]
+            signer = admin.signing.Signer(new_signing_key())
+            await admin.partners.add_partner(session, signer, SLUG, "Mekong Workers",
+                                             partner_key.public_key, ["TH"])  # fmt: skip
+            token = (await admin.credentials.issue(session, SLUG, "bench")).credential.token
             partner_id = (await partners.get_partner(session, SLUG)).id
         started = time.perf_counter()
         rows = await asyncio.to_thread(make_rows, count, partner_id, partner_key.public_key, seed)

@@ -1,1 +1,2 @@
-"""The server side: configuration, command line, administration (and later the Telegram bot)."""
+"""The server side: the Telegram bot, the HTTP server and case API, configuration, the
+administrators' actions (admin/) and the `grievance` command line (cli/)."""

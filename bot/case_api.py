@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.admin.credentials import audit_name
 from bot.api_requests import (
     CASE_ID,
     ENTRY_ID,
@@ -41,7 +42,6 @@ from bot.api_requests import (
     parse_body,
     parse_query,
 )
-from bot.credentials import audit_name
 from crypto.keys import PARTNER_KEY_PREFIX, key_id
 from crypto.tokens import looks_like_token, token_hash
 from storage import audit, cases, credentials, partners

@@ -4,6 +4,9 @@ command reads (and checks) only the settings it uses, and its --help can name th
 Nothing here is a secret the server could leak: the administrators' signing key never lives on the
 server; only its verify key is pinned here. The bot token is the one secret read here, and no
 message ever repeats it.
+
+Naming the settings loads nothing heavy (the command line names them in every --help): SQLAlchemy
+and PyNaCl are imported when the database URL or the verify key is read.
 """
 
 from __future__ import annotations
@@ -13,17 +16,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from bot.errors import UserError
-from crypto.errors import InvalidKeyText
-from crypto.keys import VerifyKey, parse_verify_key
-from storage.db import (
-    DATA_DIR_VARIABLE,
-    DATABASE_URL_VARIABLE,
-    DatabaseNotConfigured,
-    database_url_from_env,
-)
+from storage.environment import DATA_DIR_VARIABLE, DATABASE_URL_VARIABLE
+
+if TYPE_CHECKING:
+    from crypto.keys import VerifyKey
 
 VERIFY_KEY_VARIABLE: Final = "GRIEVANCE_ADMIN_VERIFY_KEY"
 TOKEN_VARIABLE: Final = "GRIEVANCE_TELEGRAM_TOKEN"  # noqa: S105 (a variable name)
@@ -120,6 +119,8 @@ class Config:
 
 def database_url(environ: Mapping[str, str] = os.environ) -> str:
     """GRIEVANCE_DATABASE_URL, else the SQLite file in GRIEVANCE_DATA_DIR; one must be set."""
+    from storage.db import DatabaseNotConfigured, database_url_from_env
+
     try:
         return database_url_from_env(environ)
     except DatabaseNotConfigured as exc:
@@ -160,6 +161,9 @@ def listen_address(text: str) -> tuple[str, int]:
 
 
 def _verify_key(text: str | None) -> VerifyKey:
+    from crypto.errors import InvalidKeyText
+    from crypto.keys import parse_verify_key
+
     if text is None:
         raise UserError(
             f"{VERIFY_KEY_VARIABLE} is not set: pin the verify key that "

@@ -127,7 +127,7 @@ def _session(runner: asyncio.Runner, folder: Path, read: Callable[[str], str], o
         stack = contextlib.AsyncExitStack()
         sessions = runner.run(stack.enter_async_context(open_database(url)))
         closing.callback(runner.run, stack.aclose())
-        runner.run(_demo_partner(sessions, admin.Signer(signing_key), partner_key))
+        runner.run(_demo_partner(sessions, admin.signing.Signer(signing_key), partner_key))
         salt = runner.run(receipt_salt(sessions))
         directory = StoredDirectory(sessions)
         submitter = StoredSubmitter(sessions, directory, signing_key.verify_key, salt)
@@ -163,14 +163,16 @@ def fresh_folder(folder: Path) -> None:
     (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
 
 
-async def _demo_partner(sessions: Any, signer: admin.Signer, key: PrivateKey) -> None:
+async def _demo_partner(sessions: Any, signer: admin.signing.Signer, key: PrivateKey) -> None:
     async with sessions() as session, session.begin():
-        await admin.add_partner(
+        await admin.partners.add_partner(
             session, signer, PARTNER, "Demo monitoring partner", key.public_key, ["TH", "MY"]
         )
-        await admin.add_site(session, "lamphun-2", "Lamphun Plant 2", "TH", PARTNER)
-        await admin.add_site(session, "ayutthaya-1", "Ayutthaya Plant 1", "TH", PARTNER)
-        await admin.set_emergency_contacts(session, PARTNER, "Demo hotline 1300 (24 hours)")
+        await admin.sites.add_site(session, "lamphun-2", "Lamphun Plant 2", "TH", PARTNER)
+        await admin.sites.add_site(session, "ayutthaya-1", "Ayutthaya Plant 1", "TH", PARTNER)
+        await admin.partners.set_emergency_contacts(
+            session, PARTNER, "Demo hotline 1300 (24 hours)"
+        )
 
 
 async def _caseworker_views(sessions: Any, key: PrivateKey) -> list[str]:

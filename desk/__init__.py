@@ -1,1 +1,2 @@
-"""The caseworker's side: key pair, passphrase and the case client. Never imports storage."""
+"""The caseworker's side: key pair, passphrase, the case client, the desk's command line and the
+console; shared command-line conventions (commandline.py). Never imports storage or the server."""

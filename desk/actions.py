@@ -311,22 +311,32 @@ def _check_text(text: str, limit: int, what: str) -> None:
 # Re-wrap --------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class RewrapResult:
     """What a re-wrap did, for the caseworker to read (counts only, never content)."""
 
     partner: str
     active_key_id: str
     old_key_ids: list[str]
-    cases: int = 0
-    rewrapped: int = 0
+    cases: int
+    rewrapped: int
     """Entries that got a wrap for the active key (and lost their old ones)."""
-    cleaned: int = 0
+    cleaned: int
     """Entries that already had the active key and only lost old wraps."""
-    damaged: int = 0
+    damaged: int
     """Entries whose old wrap or body did not open: left untouched."""
-    missing: Counter[str] = field(default_factory=Counter)
+    missing_keys: dict[str, int]
     """Key id -> entries sealed to an old key the caseworker did not open: left untouched."""
+
+
+@dataclass
+class _Tally:
+    """The counts of a re-wrap while it runs."""
+
+    rewrapped: int = 0
+    cleaned: int = 0
+    damaged: int = 0
+    missing: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -361,18 +371,17 @@ async def rewrap_all(
         raise DeskError(
             f"none of the keys you opened is a retired or revoked key of partner '{partner.slug}'"
         )
-    result = RewrapResult(partner.slug, active_id, sorted(held_old))
+    tally = _Tally()
     jobs: dict[str, _Job] = {}
     touched: set[str] = set()
     async for page in client.pages():
         for case in page:
             for entry in case.entries:
                 # By entry id: a case changed during the listing may come on two pages.
-                job = _job(case.id, entry, active_id, old_ids, held_old, result)
+                job = _job(case.id, entry, active_id, old_ids, held_old, tally)
                 if job is not None and entry.id not in jobs:
                     jobs[entry.id] = job
                     touched.add(case.id)
-    result.cases = len(touched)
     todo = await _with_bodies(client, list(jobs.values()))
     slots = asyncio.Semaphore(PARALLEL_REQUESTS)
 
@@ -385,7 +394,7 @@ async def rewrap_all(
             async with slots:
                 case = await client.case(job.case_id)
             fresh = next((e for e in case.entries if e.id == job.entry.id), None)
-            again = fresh and _job(job.case_id, fresh, active_id, old_ids, held_old, result)
+            again = fresh and _job(job.case_id, fresh, active_id, old_ids, held_old, tally)
             if again:
                 await attempt(again)
 
@@ -395,17 +404,26 @@ async def rewrap_all(
             try:
                 add = await asyncio.to_thread(_new_wrap, job, keyring, active)
             except CryptoError:
-                result.damaged += 1
+                tally.damaged += 1
                 return
         async with slots:
             await client.replace_wraps(job.entry.id, add, job.remove)
         if job.needs_wrap:
-            result.rewrapped += 1
+            tally.rewrapped += 1
         else:
-            result.cleaned += 1
+            tally.cleaned += 1
 
     await _all(run(job) for job in todo)
-    return result
+    return RewrapResult(
+        partner.slug,
+        active_id,
+        sorted(held_old),
+        cases=len(touched),
+        rewrapped=tally.rewrapped,
+        cleaned=tally.cleaned,
+        damaged=tally.damaged,
+        missing_keys=dict(sorted(tally.missing.items())),
+    )
 
 
 def _job(
@@ -414,7 +432,7 @@ def _job(
     active_id: str,
     old_ids: set[str],
     held_old: set[str],
-    result: RewrapResult,
+    tally: _Tally,
 ) -> _Job | None:
     """What re-wrapping `entry` takes: a new wrap and/or removing old ones, or nothing."""
     old_here = tuple(sorted(k for k in entry.wraps if k in old_ids))
@@ -423,7 +441,7 @@ def _job(
     if active_id in entry.wraps:
         return _Job(case_id, entry, old_here, needs_wrap=False)
     if not set(old_here) & held_old:
-        result.missing.update(old_here)
+        tally.missing.update(old_here)
         return None
     return _Job(case_id, entry, old_here, needs_wrap=True)
 

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 
 from crypto.envelope import Envelope
+from desk.errors import DeskError as DeskError  # where the desk has always named it
 
 API: Final = "/api/v1"
 STATUSES: Final = ("new", "acknowledged", "investigating", "remediation", "resolved", "closed")
@@ -40,10 +41,6 @@ _WORD: Final = re.compile(r"[a-z][a-z-]{0,31}")
 """Statuses, purposes, authors: lower-case words, whatever new ones the server may add."""
 _CROCKFORD_ALIASES: Final = str.maketrans({"I": "1", "L": "1", "O": "0"})
 T = TypeVar("T")
-
-
-class DeskError(Exception):
-    """Something the caseworker can act on, said in one calm sentence."""
 
 
 class Conflict(DeskError):

@@ -3,20 +3,24 @@
 Check first, ask second: the cheap checks a key file allows (it is there, it is a file, it is a
 key file of the right kind; a new file's place is free and writable) run before anybody types a
 passphrase, so a typo in a path costs no passphrase and no Argon2 wait.
+
+PyNaCl (through crypto.keyfile) is loaded when a key file is checked, not when this module is:
+the command lines name PASSPHRASE_VARIABLE in every --help.
 """
 
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from crypto.errors import KeyFileError
-from crypto.keyfile import FILE_FORMAT, MAX_FILE_BYTES, KeyKind, check_passphrase
+
+if TYPE_CHECKING:
+    from crypto.keyfile import KeyKind
 
 PASSPHRASE_VARIABLE: Final = "GRIEVANCE_PASSPHRASE"  # noqa: S105 (a variable name)
 NEW_PASSPHRASE_TRIES: Final = 3
@@ -40,6 +44,8 @@ def passphrase_for(
     A new passphrase that is too short, or not typed the same twice, is asked again on a
     terminal (a few times); from GRIEVANCE_PASSPHRASE it is refused in one sentence.
     """
+    from crypto.keyfile import check_passphrase
+
     from_env = environ.get(PASSPHRASE_VARIABLE)
     if from_env:
         if new:
@@ -73,6 +79,10 @@ def passphrase_for(
 
 def check_key_file(path: Path, kind: KeyKind) -> None:
     """The file is there, readable, and a key file of `kind`: before its passphrase is asked."""
+    import json
+
+    from crypto.keyfile import FILE_FORMAT, MAX_FILE_BYTES, KeyKind
+
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)

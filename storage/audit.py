@@ -4,6 +4,8 @@ An event names an actor, an action and a subject (a slug or key id): never repor
 never anything about a worker. Functions flush but never commit: the caller owns the transaction.
 """
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,9 +35,15 @@ async def record(
     return event
 
 
-async def list_events(session: AsyncSession, limit: int | None = None) -> list[AuditEvent]:
-    """Return audit events oldest first (or the newest ``limit``, still oldest first)."""
+async def list_events(
+    session: AsyncSession, limit: int | None = None, since: date | None = None
+) -> list[AuditEvent]:
+    """Return audit events oldest first (or the newest ``limit``, still oldest first), only
+    those of ``since`` or later if given."""
+    query = select(AuditEvent)
+    if since is not None:
+        query = query.where(AuditEvent.day >= since)
     if limit is None:
-        return list(await session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
-    newest = await session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit))
+        return list(await session.scalars(query.order_by(AuditEvent.id)))
+    newest = await session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit))
     return list(reversed(list(newest)))

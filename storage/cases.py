@@ -418,31 +418,6 @@ async def replace_wraps(
     return entry
 
 
-async def entries_wrapped_for(
-    session: AsyncSession,
-    partner_id: int,
-    key_id: str,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[CaseEntry]:
-    """Return ``partner_id``'s entries that have a wrap for ``key_id`` (wraps loaded).
-
-    This is the work list of a re-wrap after rotation, ordered by case and number so it can be
-    paged with ``limit``/``offset``.
-    """
-    query = (
-        select(CaseEntry)
-        .join(Case, Case.id == CaseEntry.case_id)
-        .join(Wrap, Wrap.entry_id == CaseEntry.id)
-        .where(Case.partner_id == partner_id, Wrap.key_id == key_id)
-        .order_by(CaseEntry.case_id, CaseEntry.seq)
-        .offset(offset)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    return list(await session.scalars(query))
-
-
 async def purge_case(session: AsyncSession, case: Case) -> None:
     """Delete ``case`` with all its entries and wraps, for good.
 

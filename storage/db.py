@@ -22,10 +22,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.environment import DATA_DIR_VARIABLE, DATABASE_URL_VARIABLE
 from storage.errors import StorageError
 
-DATABASE_URL_VARIABLE = "GRIEVANCE_DATABASE_URL"
-DATA_DIR_VARIABLE = "GRIEVANCE_DATA_DIR"
 SQLITE_FILE_NAME = "grievance.sqlite3"
 # The async drivers this package installs; any other driver named in a URL is refused up front.
 SUPPORTED_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}

@@ -17,7 +17,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import admin, credentials
+from bot import admin
 from bot.cli import main
 from bot.server import make_app, make_runner
 from crypto.envelope import Context, Envelope, Purpose, open_envelope, rewrap, seal
@@ -50,7 +50,7 @@ class World:
     """
 
     sessions: Sessions
-    signer: admin.Signer
+    signer: admin.signing.Signer
     keys: dict[str, PrivateKey]  # partner slug -> its active private key
     tokens: dict[str, str]  # "own", "triage", "other", "revoked" -> token
     credential_ids: dict[str, int]
@@ -70,20 +70,22 @@ class StoredCase:
 
 
 async def register_partner(
-    sessions: Sessions, signer: admin.Signer, slug: str, country: str
+    sessions: Sessions, signer: admin.signing.Signer, slug: str, country: str
 ) -> PrivateKey:
     """A partner registered by the administrators with a signed active key; its private key."""
     key = new_partner_key()
     async with sessions() as session, session.begin():
-        await admin.add_partner(session, signer, slug, f"{slug} CSO", key.public_key, [country])
+        await admin.partners.add_partner(
+            session, signer, slug, f"{slug} CSO", key.public_key, [country]
+        )
     return key
 
 
-async def rotate(sessions: Sessions, signer: admin.Signer, slug: str) -> PrivateKey:
+async def rotate(sessions: Sessions, signer: admin.signing.Signer, slug: str) -> PrivateKey:
     """`admin partner rotate`: a new active key; the old one is retired."""
     key = new_partner_key()
     async with sessions() as session, session.begin():
-        await admin.rotate_key(session, signer, slug, key.public_key)
+        await admin.partners.rotate_key(session, signer, slug, key.public_key)
     return key
 
 
@@ -92,13 +94,13 @@ async def issue(
 ) -> tuple[int, str]:
     """A credential for `slug` (a `triage` one unless told): its id and token."""
     async with sessions() as session, session.begin():
-        issued = await credentials.issue(session, slug, label, role)
-    return issued["id"], issued["token"]
+        issued = await admin.credentials.issue(session, slug, label, role)
+    return issued.credential.id, issued.credential.token
 
 
 async def revoke(sessions: Sessions, credential_id: int) -> None:
     async with sessions() as session, session.begin():
-        await credentials.revoke(session, credential_id)
+        await admin.credentials.revoke(session, credential_id)
 
 
 def _sealed(
@@ -160,7 +162,7 @@ async def store_case(
 
 async def make_world(sessions: Sessions, photo: bool = True) -> World:
     """The access matrix's world: mekong-workers (own) and pearl-river (another partner)."""
-    signer = admin.Signer(new_signing_key())
+    signer = admin.signing.Signer(new_signing_key())
     keys = {
         "mekong-workers": await register_partner(sessions, signer, "mekong-workers", "TH"),
         "pearl-river": await register_partner(sessions, signer, "pearl-river", "CN"),
@@ -267,7 +269,7 @@ async def snapshot(sessions: Sessions) -> dict[str, list[tuple[Any, ...]]]:
 def command_line_deployment(database_url: str, tmp_path: Any, monkeypatch: Any) -> dict[str, Any]:
     """The environment `grievance` commands read, a migrated database, and one partner
     (mekong-workers, Thailand) registered with a signed key. Returns the URL, signer and key."""
-    signer = admin.Signer(new_signing_key())
+    signer = admin.signing.Signer(new_signing_key())
     monkeypatch.setenv("GRIEVANCE_DATABASE_URL", database_url)
     monkeypatch.setenv("GRIEVANCE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("GRIEVANCE_ADMIN_VERIFY_KEY", verify_key_text(signer.signing_key.verify_key))

@@ -56,14 +56,16 @@ class Deployment:
 
 async def register_partner(url: str, signing_key: SigningKey, partner_key: PrivateKey) -> None:
     """The administrators' setup: one partner for Thailand, one site, emergency contacts."""
-    signer = admin.Signer(signing_key)
+    signer = admin.signing.Signer(signing_key)
     await upgrade_to_head(url)  # as the operator does with `grievance db upgrade` (PostgreSQL)
     async with open_database(url) as sessions, sessions() as session, session.begin():
-        await admin.add_partner(
+        await admin.partners.add_partner(
             session, signer, "mekong-workers", "Mekong Workers", partner_key.public_key, ["TH"]
         )
-        await admin.add_site(session, "lamphun-2", "Lamphun Plant 2", "TH", "mekong-workers")
-        await admin.set_emergency_contacts(session, "mekong-workers", "Hotline 1300 (24 hours)")
+        await admin.sites.add_site(session, "lamphun-2", "Lamphun Plant 2", "TH", "mekong-workers")
+        await admin.partners.set_emergency_contacts(
+            session, "mekong-workers", "Hotline 1300 (24 hours)"
+        )
 
 
 @contextlib.asynccontextmanager
@@ -261,14 +263,14 @@ async def _answer(
 async def revoke_partner_key(running: Deployment) -> None:
     """The administrators revoke the partner's only key: no report can be sealed to it."""
     assert running.signing_key is not None
-    signer = admin.Signer(running.signing_key)
+    signer = admin.signing.Signer(running.signing_key)
     revoked = key_id(bytes(running.partner_key.public_key))
     async with (
         open_database(running.database_url) as sessions,
         sessions() as session,
         session.begin(),
     ):
-        await admin.revoke_key(session, signer, "mekong-workers", revoked, force=True)
+        await admin.partners.revoke_key(session, signer, "mekong-workers", revoked, force=True)
 
 
 async def count_cases(url: str) -> int:

@@ -20,7 +20,7 @@ from typing import Any
 from casework import ServedApp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import admin, credentials
+from bot import admin
 from bot.cli import main
 from bot.database import open_database
 from bot.server import make_app
@@ -65,7 +65,7 @@ class DeskWorld:
 
     url: str
     sessions: Sessions
-    signer: admin.Signer
+    signer: admin.signing.Signer
     partner_key: PrivateKey
     key_file: Path
     token: str
@@ -144,16 +144,18 @@ async def desk_world(database_url: str, folder: Path) -> AsyncIterator[DeskWorld
     """A registered partner with a credential, its key file, and the API running."""
     await upgrade_to_head(database_url)  # as `grievance db upgrade` does on PostgreSQL
     async with open_database(database_url) as sessions:
-        signer = admin.Signer(new_signing_key())
+        signer = admin.signing.Signer(new_signing_key())
         partner_key = new_partner_key()
         async with sessions() as session, session.begin():
-            await admin.add_partner(
+            await admin.partners.add_partner(
                 session, signer, SLUG, "Mekong Workers", partner_key.public_key, ["TH"]
             )
-            issued = await credentials.issue(session, SLUG, "test laptop")
+            issued = await admin.credentials.issue(session, SLUG, "test laptop")
         key_file = write_key_file(folder / "partner.key", partner_key)
         async with api_server(sessions) as url:
-            yield DeskWorld(url, sessions, signer, partner_key, key_file, issued["token"], folder)
+            yield DeskWorld(
+                url, sessions, signer, partner_key, key_file, issued.credential.token, folder
+            )
 
 
 # Cases, sealed as handlers/submission.py seals them -------------------------------------------

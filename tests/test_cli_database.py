@@ -14,6 +14,7 @@ READ_ONLY = [
     ["admin", "site", "list"],
     ["admin", "credential", "list"],
     ["admin", "purge", "--dry-run"],
+    ["admin", "audit"],
 ]
 
 

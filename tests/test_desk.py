@@ -25,7 +25,7 @@ from desk_world import (
 )
 
 import desk.client
-from bot import admin, credentials
+from bot import admin
 from crypto.envelope import Envelope, unwrap_data_key, wrap_data_key
 from crypto.errors import DecryptionError
 from crypto.keys import new_partner_key
@@ -274,10 +274,10 @@ async def test_mistakes_are_one_calm_line(world, tmp_path):
     world.token = token
 
     async with world.sessions() as session, session.begin():
-        issued = await credentials.issue(session, SLUG, "lost laptop")
+        issued = await admin.credentials.issue(session, SLUG, "lost laptop")
     async with world.sessions() as session, session.begin():
-        await credentials.revoke(session, issued["id"])
-    world.token = issued["token"]
+        await admin.credentials.revoke(session, issued.credential.id)
+    world.token = issued.credential.token
     one_line(await world.desk("cases", key=world.key_file), "not valid or was revoked")
     world.token = token
 
@@ -347,10 +347,10 @@ async def test_rewrap_moves_what_the_keys_given_open_and_names_what_is_left(worl
     first = await store_report(world.sessions, world.partner_key.public_key, "under key 1")
     second_key, third_key = new_partner_key(), new_partner_key()
     async with world.sessions() as session, session.begin():
-        await admin.rotate_key(session, world.signer, SLUG, second_key.public_key)
+        await admin.partners.rotate_key(session, world.signer, SLUG, second_key.public_key)
     second = await store_report(world.sessions, second_key.public_key, "under key 2", files=FILES)
     async with world.sessions() as session, session.begin():
-        await admin.rotate_key(session, world.signer, SLUG, third_key.public_key)
+        await admin.partners.rotate_key(session, world.signer, SLUG, third_key.public_key)
     key_1, key_3 = world.key_file, write_key_file(tmp_path / "third.key", third_key)
 
     ran = await world.desk("rewrap", key=[key_1, key_3])  # the active key's file vouches for it
@@ -450,7 +450,7 @@ async def test_a_rewrap_cut_short_completes_when_run_again(world, tmp_path, monk
     made = [await store_report(world.sessions, key, f"case {n}", files=FILES) for n in range(3)]
     new_key = new_partner_key()
     async with world.sessions() as session, session.begin():
-        await admin.rotate_key(session, world.signer, SLUG, new_key.public_key)
+        await admin.partners.rotate_key(session, world.signer, SLUG, new_key.public_key)
     new_file = write_key_file(tmp_path / "new.key", new_key)
     real = desk.client.CaseClient.replace_wraps
     calls = {"n": 0}
@@ -488,7 +488,7 @@ async def test_two_desks_rewrapping_at_once_both_finish(world, tmp_path, monkeyp
     made = await store_report(world.sessions, key, "one case", files=FILES)
     new_key = new_partner_key()
     async with world.sessions() as session, session.begin():
-        await admin.rotate_key(session, world.signer, SLUG, new_key.public_key)
+        await admin.partners.rotate_key(session, world.signer, SLUG, new_key.public_key)
     new_file = write_key_file(tmp_path / "new.key", new_key)
     real = desk.client.CaseClient.replace_wraps
     raced: list[str] = []

@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from desk_world import PASSPHRASE, DeskWorld, desk_world, store_report
 
-from bot import admin, credentials
+from bot import admin
 from crypto.keys import new_partner_key
 from desk.client import CaseClient, DeskError
 
@@ -26,16 +26,20 @@ async def world(database_url, tmp_path, monkeypatch):
 
 async def issued(world: DeskWorld, slug: str, label: str, *, revoked: bool = False) -> int:
     async with world.sessions() as session, session.begin():
-        credential = await credentials.issue(session, slug, label)
+        credential = await admin.credentials.issue(session, slug, label)
         if revoked:
-            await credentials.revoke(session, credential["id"])
-    return int(credential["id"])
+            await admin.credentials.revoke(session, credential.credential.id)
+    return int(credential.credential.id)
 
 
 async def my_id(world: DeskWorld) -> int:
     async with world.sessions() as session:
-        (mine,) = [c for c in await credentials.list_all(session) if c["label"] == "test laptop"]
-    return int(mine["id"])
+        (mine,) = [
+            c
+            for c in (await admin.credentials.list_all(session)).credentials
+            if c.label == "test laptop"
+        ]
+    return mine.id
 
 
 async def listed(world: DeskWorld, *options: str) -> dict[str, dict]:
@@ -87,7 +91,7 @@ async def test_a_colleague_whose_credential_was_revoked_leaves_their_cases_to_no
     leaving = await issued(world, "mekong-workers", "laptop that was lost")
     assert (await world.desk("assign", case.id, "--to", str(leaving))).status == 0
     async with world.sessions() as session, session.begin():
-        await credentials.revoke(session, leaving)
+        await admin.credentials.revoke(session, leaving)
     assert (await listed(world))[case.id]["assignee"] is None
 
 
@@ -97,7 +101,7 @@ async def test_assigning_to_a_credential_not_of_the_partner_is_one_sentence_and_
     key = world.partner_key.public_key
     case = await store_report(world.sessions, key, "SENTINEL-REFUSED the agency keeps passports")
     async with world.sessions() as session, session.begin():
-        await admin.add_partner(
+        await admin.partners.add_partner(
             session,
             world.signer,
             "pearl-river",
@@ -112,14 +116,14 @@ async def test_assigning_to_a_credential_not_of_the_partner_is_one_sentence_and_
         for as_json in ((), ("--json",)):
             ran = await world.desk("assign", case.id, "--to", choice, *as_json)
             assert ran.status == 1 and ran.out == ""
-            said = (
+            sentence = (
                 f"no caseworker credential #{choice} in your partner; "
                 f"choose one of: #{me} test laptop"
             )
-            if as_json:
-                assert json.loads(ran.err) == {"error": said, "status": 1}
+            if as_json:  # with --json the one sentence is one JSON object, as for every command
+                assert json.loads(ran.err) == {"error": sentence, "status": 1}
             else:
-                assert ran.err == f"grievance: error: {said}\n"
+                assert ran.err == f"grievance: error: {sentence}\n"
     ran = await world.desk("assign", case.id, "--to", "laptop")
     assert ran.status == 1
     assert (

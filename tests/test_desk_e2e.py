@@ -12,7 +12,7 @@ import json
 
 from deployment import deployment
 from desk_world import PASSPHRASE, run_cli, run_subprocess, write_key_file
-from test_telegram_intake import REPORT_TEXT, file_a_report
+from reports import REPORT_TEXT, file_a_report
 
 from crypto.keys import verify_key_text
 

@@ -23,7 +23,7 @@ import pytest
 from desk_world import PASSPHRASE, Ran, api_server, run_cli, write_key_file
 from sqlalchemy import insert, select, text, update
 
-from bot import admin, credentials
+from bot import admin
 from bot.database import open_database
 from crypto.keys import PrivateKey, SigningKey, verify_key_text
 from handlers.tracking import StoredTracker
@@ -71,13 +71,13 @@ async def old_deployment(database_url: str, folder: Path) -> AsyncIterator[OldDe
     partner_key = PrivateKey(bytes.fromhex(ROWS["partner_secret_key"]))
     async with open_database(database_url) as sessions:
         async with sessions() as session, session.begin():
-            await admin.add_partner(
-                session, admin.Signer(signing_key), SLUG, "Mekong Workers",
+            await admin.partners.add_partner(
+                session, admin.signing.Signer(signing_key), SLUG, "Mekong Workers",
                 partner_key.public_key, ["TH"],
             )  # fmt: skip
             partner = await partners.get_partner(session, SLUG)
             await _load_rows(session, partner.id)
-            token = (await credentials.issue(session, SLUG, "laptop"))["token"]
+            token = (await admin.credentials.issue(session, SLUG, "laptop")).credential.token
         key_file = write_key_file(folder / "partner.key", partner_key)
         async with api_server(sessions) as url:
             yield OldDeployment(sessions, url, token, key_file, signing_key.verify_key)

@@ -147,7 +147,7 @@ def test_a_retention_that_is_not_a_whole_number_of_days_is_refused(env, capsys, 
 
 
 async def test_batches_purge_a_long_backlog(session_factory, monkeypatch):
-    signer = admin.Signer(new_signing_key())
+    signer = admin.signing.Signer(new_signing_key())
     key = (await register_partner(session_factory, signer, "mekong-workers", "TH")).public_key
     monkeypatch.setattr("bot.retention.BATCH", 3)
     old = TODAY - timedelta(days=500)
@@ -167,7 +167,7 @@ async def test_serve_purges_daily(database_url, tmp_path):
     engine = create_engine(database_url)
     try:
         sessions = make_session_factory(engine)
-        signer = admin.Signer(new_signing_key())
+        signer = admin.signing.Signer(new_signing_key())
         key = (await register_partner(sessions, signer, "pearl-river", "CN")).public_key
         long_ago = days.today() - timedelta(days=400)
         expired = await case_as_of(sessions, "pearl-river", key, long_ago, CaseStatus.CLOSED)

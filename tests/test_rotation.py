@@ -11,10 +11,10 @@ import json
 
 from deployment import count_cases, decrypt_cases, deployment, walk_to
 from desk_world import PASSPHRASE, run_cli, write_key_file
+from reports import file_a_report
 from sqlalchemy import select, update
-from test_telegram_intake import file_a_report
 
-from bot import admin, credentials
+from bot import admin
 from crypto.keys import key_id, new_partner_key, verify_key_text
 from storage.models import PartnerKey, Wrap
 
@@ -29,7 +29,7 @@ def kid(key) -> str:
 
 async def issue(running) -> str:
     async with running.service.sessions() as session, session.begin():
-        return (await credentials.issue(session, SLUG, "rotation test"))["token"]
+        return (await admin.credentials.issue(session, SLUG, "rotation test")).credential.token
 
 
 async def wrap_key_ids(running) -> dict[str, set[str]]:
@@ -84,8 +84,8 @@ async def test_rotate_submit_rewrap_and_the_retired_key_opens_nothing(
 
         new_key = new_partner_key()
         async with running.service.sessions() as session, session.begin():
-            await admin.rotate_key(
-                session, admin.Signer(running.signing_key), SLUG, new_key.public_key
+            await admin.partners.rotate_key(
+                session, admin.signing.Signer(running.signing_key), SLUG, new_key.public_key
             )
 
         # A report after the rotation is sealed to the new key only.
@@ -154,9 +154,9 @@ async def test_a_revoked_key_is_never_used_and_the_worker_is_told_plainly(
         worker = running.api.user(5201, "Worker")
         review = await walk_to(worker, "review")
         async with running.service.sessions() as session, session.begin():
-            await admin.revoke_key(
+            await admin.partners.revoke_key(
                 session,
-                admin.Signer(running.signing_key),
+                admin.signing.Signer(running.signing_key),
                 SLUG,
                 kid(running.partner_key),
                 force=True,

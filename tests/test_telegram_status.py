@@ -1,7 +1,7 @@
 """/status over Telegram: the worker reads the reply with the receipt and adds to the case."""
 
 from deployment import decrypt_cases, deployment
-from test_telegram_intake import file_a_report
+from reports import file_a_report
 
 from crypto.envelope import Context, Purpose, seal
 from crypto.ids import new_entry_id

@@ -1,17 +1,14 @@
 """`grievance desk console` (and `python -m desk console`): start the console, print its link.
 
-Only argparse is imported when the command line is built; the web app is imported when the
-console starts, so the desk's other commands start as fast as before.
+Only argparse is imported when the command line is built; the web app (and asyncio) is imported
+when the console starts, so the desk's other commands start as fast as before.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import ipaddress
 import os
 import sys
-import webbrowser
 from pathlib import Path
 from typing import Any, Final
 
@@ -77,6 +74,9 @@ def run_console(args: argparse.Namespace) -> int:
         return _fail(f"--port {args.port} is not a port (0 to 65535)")
     if not 0 < args.lock_minutes <= 24 * 60:
         return _fail("--lock-minutes must be more than 0 and at most 1440")
+    import asyncio
+    import ipaddress
+
     listen: list[str] = []
     if args.listen:
         try:
@@ -103,6 +103,9 @@ def run_console(args: argparse.Namespace) -> int:
 
 
 async def _serve(args: argparse.Namespace, path: Path, listen: list[str]) -> int:
+    import asyncio
+    import webbrowser
+
     from desk.console.app import running_console
 
     verify = os.environ.get(VERIFY_KEY_VARIABLE) or None

@@ -68,5 +68,5 @@ async def rewrap(request: web.Request) -> web.StreamResponse:
     finally:
         del passphrase
     state.vault.reload()
-    missing = sorted(result.missing.items())
+    missing = list(result.missing_keys.items())
     return await _page(request, {"result": result, "missing": missing})

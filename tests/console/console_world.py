@@ -20,7 +20,7 @@ from console_voice import opus_voice_note
 from deployment import Deployment, phone_photo, walk_to
 from fake_bot_api import FakeMessage, FakeUser
 
-from bot import credentials
+from bot import admin
 from bot.database import open_database
 from desk.console import logs
 from desk.console.app import Running, running_console
@@ -92,8 +92,8 @@ async def console_for(
 async def issue_token(database_url: str, slug: str = "mekong-workers") -> str:
     """`grievance admin credential issue SLUG`: a caseworker token."""
     async with open_database(database_url) as sessions, sessions() as session, session.begin():
-        issued = await credentials.issue(session, slug, "console laptop")
-    return str(issued["token"])
+        issued = await admin.credentials.issue(session, slug, "console laptop")
+    return str(issued.credential.token)
 
 
 async def file_report(running: Deployment, words: str = REPORT_WORDS) -> tuple[FakeUser, str]:

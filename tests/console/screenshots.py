@@ -35,7 +35,7 @@ from report_world import realistic  # noqa: E402
 from report_world import seed as seed_report_cases  # noqa: E402
 from sqlalchemy import select, update  # noqa: E402
 
-from bot import credentials  # noqa: E402
+from bot import admin  # noqa: E402
 from crypto.envelope import Purpose  # noqa: E402
 from crypto.payloads import AttachmentHeader, encode_message  # noqa: E402
 from storage import cases, partners  # noqa: E402
@@ -179,7 +179,9 @@ async def seed(world) -> str:
     shown = ""
     async with world.sessions() as session, session.begin():
         await session.execute(update(CaseworkerCredential).values(label=ME))
-        colleague = (await credentials.issue(session, "mekong-workers", COLLEAGUE))["id"]
+        colleague = (
+            await admin.credentials.issue(session, "mekong-workers", COLLEAGUE)
+        ).credential.id
         (mine,) = [
             c.id for c in await session.scalars(select(CaseworkerCredential)) if c.label == ME
         ]

@@ -37,7 +37,7 @@ from desk_world import (
     write_key_file,
 )
 
-from bot import admin, credentials
+from bot import admin
 from bot.server import make_app
 from crypto.keys import new_partner_key
 
@@ -68,12 +68,12 @@ async def test_a_caseworker_takes_a_case_and_finds_it_with_assigned_to_me(tmp_pa
         taken = await store_report(world.sessions, key, TAKEN)
         handed_on = await store_report(world.sessions, key, HANDED_ON)
         async with world.sessions() as session, session.begin():
-            colleague = await credentials.issue(session, "mekong-workers", "field laptop")
-            await admin.add_partner(
+            colleague = await admin.credentials.issue(session, "mekong-workers", "field laptop")
+            await admin.partners.add_partner(
                 session, world.signer, "pearl-river", "Pearl River", new_partner_key().public_key,
                 ["CN"],
             )  # fmt: skip
-            stranger = await credentials.issue(session, "pearl-river", "their laptop")
+            stranger = await admin.credentials.issue(session, "pearl-river", "their laptop")
         async with console_for(tmp_path, world.url, world.token, world.key_file) as console:
             watched = await browser.page()
             page = watched.page
@@ -102,7 +102,7 @@ async def test_a_caseworker_takes_a_case_and_finds_it_with_assigned_to_me(tmp_pa
             assert list(mine) == [taken.id] and "You" in mine[taken.id]
             assert TAKEN in mine[taken.id]
             assert "1 assigned to you" in await page.inner_text(".counts")
-            await show(page, assigned=str(colleague["id"]))
+            await show(page, assigned=str(colleague.credential.id))
             assert list(await rows(page)) == [handed_on.id]
             await show(page, assigned="nobody")
             assert await rows(page) == {}
@@ -116,7 +116,7 @@ async def test_a_caseworker_takes_a_case_and_finds_it_with_assigned_to_me(tmp_pa
             csrf = await page.get_attribute("form[action$='/assignee'] input[name='csrf']", "value")
             forged = await page.request.post(
                 f"{console.base}/cases/{taken.id}/assignee",
-                form={"csrf": csrf, "assignee": str(stranger["id"])},
+                form={"csrf": csrf, "assignee": str(stranger.credential.id)},
             )
             assert forged.status == 400
             assert "no caseworker credential" in (await forged.text()).lower()

@@ -10,7 +10,7 @@ import stat
 from console_world import console_for
 from desk_world import PASSPHRASE, desk_world, store_report
 
-from bot import admin, credentials
+from bot import admin
 from crypto.keys import new_partner_key
 
 WORDS = "SENTINEL-FLOW the canteen food made forty workers sick"
@@ -73,7 +73,9 @@ async def test_after_a_rotation_the_console_offers_the_rewrap_and_then_opens_eve
         await store_report(world.sessions, world.partner_key.public_key, old_words)
         new_key = new_partner_key()
         async with world.sessions() as session, session.begin():
-            await admin.rotate_key(session, world.signer, "mekong-workers", new_key.public_key)
+            await admin.partners.rotate_key(
+                session, world.signer, "mekong-workers", new_key.public_key
+            )
         await store_report(world.sessions, new_key.public_key, WORDS)
         new_file = world.key_file_for(new_key, "new-partner.key")
         async with console_for(tmp_path, world.url, world.token, new_file) as console:
@@ -131,14 +133,16 @@ async def test_a_refusal_by_the_server_is_one_sentence_on_the_page_and_the_reply
     async with desk_world(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path) as world:
         sealed = await store_report(world.sessions, world.partner_key.public_key, WORDS)
         async with world.sessions() as session, session.begin():
-            issued = await credentials.issue(session, "mekong-workers", "console laptop")
-        async with console_for(tmp_path, world.url, issued["token"], world.key_file) as console:
+            issued = await admin.credentials.issue(session, "mekong-workers", "console laptop")
+        async with console_for(
+            tmp_path, world.url, issued.credential.token, world.key_file
+        ) as console:
             watched = await browser.page()
             page = watched.page
             await unlock(page, console.start_url)
             await page.goto(f"{console.base}/cases/{sealed.id}")
             async with world.sessions() as session, session.begin():
-                await credentials.revoke(session, issued["id"])
+                await admin.credentials.revoke(session, issued.credential.id)
             typed = "SENTINEL-KEPT a reply the caseworker took time to write"
             await page.fill("#reply-text", typed)
             await page.click("form[action$='/reply'] button")

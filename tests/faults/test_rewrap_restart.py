@@ -38,7 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from bot import admin, credentials
+from bot import admin
 from bot.database import open_database
 from crypto.envelope import Purpose
 from crypto.keys import PrivateKey, key_id, new_partner_key, new_signing_key, verify_key_text
@@ -156,15 +156,17 @@ async def test_a_rewrap_cut_by_a_server_kill_completes_on_a_rerun_and_loses_noth
     rng = random.Random(SEED)
     database = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     await upgrade_to_head(database_url)
-    signer = admin.Signer(new_signing_key())
+    signer = admin.signing.Signer(new_signing_key())
     monkeypatch.setenv("GRIEVANCE_ADMIN_VERIFY_KEY", verify_key_text(signer.signing_key.verify_key))
     key = new_partner_key()
     listen = f"127.0.0.1:{free_port()}"
     figures: list[str] = []
     async with open_database(database_url) as sessions, zygote(tmp_path / "zygote.log") as z:
         async with sessions() as session, session.begin():
-            await admin.add_partner(session, signer, SLUG, "Mekong Workers", key.public_key, ["TH"])
-            token = (await credentials.issue(session, SLUG, "rewrap laptop"))["token"]
+            await admin.partners.add_partner(
+                session, signer, SLUG, "Mekong Workers", key.public_key, ["TH"]
+            )
+            token = (await admin.credentials.issue(session, SLUG, "rewrap laptop")).credential.token
         queue = await fill_queue(sessions, key)
         total = len(queue.bodies)
         connect = ["--server", f"http://{listen}", "--token", token]
@@ -213,11 +215,11 @@ async def test_a_rewrap_cut_by_a_server_kill_completes_on_a_rerun_and_loses_noth
             )
 
 
-async def rotate(sessions: Sessions, signer: admin.Signer) -> PrivateKey:
+async def rotate(sessions: Sessions, signer: admin.signing.Signer) -> PrivateKey:
     """`admin partner rotate`: a new active key, the current one retired."""
     new = new_partner_key()
     async with sessions() as session, session.begin():
-        await admin.rotate_key(session, signer, SLUG, new.public_key)
+        await admin.partners.rotate_key(session, signer, SLUG, new.public_key)
     return new
 
 

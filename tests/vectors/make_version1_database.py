@@ -24,7 +24,7 @@ from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 from sqlalchemy import select
 
-from bot import admin, credentials
+from bot import admin
 from bot.database import open_database
 from bot.server import make_app, runner_options
 from crypto import envelope
@@ -48,15 +48,19 @@ VOICE = b"OggS stands in for an OGG/Opus voice note"
 
 async def write(url: str) -> dict[str, object]:
     await upgrade_to_head(url)
-    signer = admin.Signer(SigningKey(ADMIN_SEED))
+    signer = admin.signing.Signer(SigningKey(ADMIN_SEED))
     partner_key = PrivateKey(PARTNER_SECRET)
     async with open_database(url) as sessions:
         async with sessions() as session, session.begin():
-            await admin.add_partner(
+            await admin.partners.add_partner(
                 session, signer, "mekong-workers", "Mekong Workers", partner_key.public_key, ["TH"]
             )
-            await admin.add_site(session, "lamphun-2", "Lamphun Plant 2", "TH", "mekong-workers")
-            token = (await credentials.issue(session, "mekong-workers", "v1 laptop"))["token"]
+            await admin.sites.add_site(
+                session, "lamphun-2", "Lamphun Plant 2", "TH", "mekong-workers"
+            )
+            token = (
+                await admin.credentials.issue(session, "mekong-workers", "v1 laptop")
+            ).credential.token
         salt = await receipt_salt(sessions)
         verify_key = SigningKey(ADMIN_SEED).verify_key
         submitter = StoredSubmitter(sessions, StoredDirectory(sessions), verify_key, salt)

@@ -8,14 +8,16 @@ and only its hash is stored, so a database dump opens nothing. Issue and revoke 
 
 from __future__ import annotations
 
-from typing import Any, Final
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin import ACTOR, check_slug
+from bot.admin.checks import ACTOR, check_slug, has_active_key, partner_named
 from bot.errors import UserError
 from crypto.tokens import new_token, token_hash
-from storage import audit, credentials, partners
+from storage import audit, credentials
 from storage.errors import NotFound
 from storage.models import NAME_MAX_LENGTH, CaseworkerCredential, CredentialRole
 
@@ -23,6 +25,44 @@ LABEL_MAX_LENGTH: Final = NAME_MAX_LENGTH
 ROLES: Final = tuple(role.value for role in CredentialRole)
 DEFAULT_ROLE: Final = CredentialRole.TRIAGE.value
 """The safer role: everything a caseworker does daily, but never purging a case."""
+
+
+@dataclass(frozen=True)
+class NewCredential:
+    """A credential just issued, with its token: shown once, never stored."""
+
+    id: int
+    partner: str
+    label: str
+    role: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Issued:
+    """The new credential, and whether its partner's queue can receive reports yet."""
+
+    credential: NewCredential
+    partner_has_active_key: bool
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A credential as the administrators see it: never its token or the token's hash."""
+
+    id: int
+    partner: str
+    label: str
+    role: str
+    created_day: date
+    revoked_day: date | None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Every credential, revoked ones too."""
+
+    credentials: tuple[Credential, ...]
 
 
 def audit_name(credential_id: int) -> str:
@@ -50,15 +90,12 @@ def check_role(role: str) -> CredentialRole:
 
 async def issue(
     session: AsyncSession, slug: str, label: str = "", role: str = DEFAULT_ROLE
-) -> dict[str, Any]:
+) -> Issued:
     """A new credential for partner `slug`; the result holds the token, which is not kept."""
     check_slug(slug, "partner")
     cleaned = check_label(label)
     chosen = check_role(role)
-    try:
-        partner = await partners.get_partner(session, slug)
-    except NotFound as exc:
-        raise UserError(f"no partner named '{slug}'") from exc
+    partner = await partner_named(session, slug)
     token = new_token()
     credential = await credentials.add_credential(
         session, partner, cleaned, token_hash(token), chosen
@@ -66,23 +103,16 @@ async def issue(
     await audit.record(session, ACTOR, "credential.issue", f"{slug} {audit_name(credential.id)}")
     # Issued all the same (a partner may be onboarded before its key is registered), but the
     # administrator hears that its queue stays empty until it has an active key.
-    has_key = await partners.active_key(session, partner) is not None
-    return {
-        "id": credential.id,
-        "partner": slug,
-        "label": cleaned,
-        "role": chosen.value,
-        "token": token,
-        "partner_has_active_key": has_key,
-    }
+    has_key = await has_active_key(session, partner)
+    return Issued(NewCredential(credential.id, slug, cleaned, chosen.value, token), has_key)
 
 
-async def list_all(session: AsyncSession) -> list[dict[str, Any]]:
+async def list_all(session: AsyncSession) -> Credentials:
     """Every credential, revoked ones too: never a token or its hash."""
-    return [_describe(c) for c in await credentials.list_credentials(session)]
+    return Credentials(tuple(_describe(c) for c in await credentials.list_credentials(session)))
 
 
-async def revoke(session: AsyncSession, credential_id: int) -> dict[str, Any]:
+async def revoke(session: AsyncSession, credential_id: int) -> Credential:
     """From now on the token opens nothing; revoking twice is a mistake, said plainly."""
     try:
         existing = await session.get(CaseworkerCredential, credential_id)
@@ -101,14 +131,12 @@ async def revoke(session: AsyncSession, credential_id: int) -> dict[str, Any]:
     return _describe(credential)
 
 
-def _describe(credential: CaseworkerCredential) -> dict[str, Any]:
-    return {
-        "id": credential.id,
-        "partner": credential.partner.slug,
-        "label": credential.label,
-        "role": credential.role.value,
-        "created_day": credential.created_day.isoformat(),
-        "revoked_day": (
-            credential.revoked_day.isoformat() if credential.revoked_day is not None else None
-        ),
-    }
+def _describe(credential: CaseworkerCredential) -> Credential:
+    return Credential(
+        credential.id,
+        credential.partner.slug,
+        credential.label,
+        credential.role.value,
+        credential.created_day,
+        credential.revoked_day,
+    )
