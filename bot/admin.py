@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
+from bot.intake.signed_keys import verify_key_row
 from crypto.errors import UntrustedKeyStatement
 from crypto.keys import KEY_BYTES, PublicKey, SigningKey, VerifyKey, key_id, partner_key_text
 from crypto.statements import SLUG_PATTERN, KeyStatement, KeyStatus, sign_statement
 from handlers.countries import UnknownCountry, parse_country
-from handlers.directory import verify_key_row
 from storage import audit, partners, sites
 from storage.days import today
 from storage.errors import NotFound

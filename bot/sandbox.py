@@ -27,6 +27,9 @@ from typing import Any, Final, TextIO
 from bot import admin
 from bot.database import open_database
 from bot.errors import UserError
+from bot.intake.directory import StoredDirectory
+from bot.intake.submission import StoredSubmitter, receipt_salt
+from bot.intake.tracking import StoredTracker
 from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
 from crypto.keyfile import read_partner_key, write_partner_key
 from crypto.keys import PrivateKey, new_partner_key, new_signing_key
@@ -47,9 +50,6 @@ from handlers.io import (
 )
 from handlers.media import AttachmentKind
 from handlers.questionnaire import load_default
-from handlers.routing import StoredDirectory
-from handlers.submission import StoredSubmitter, receipt_salt
-from handlers.tracking import StoredTracker
 from storage import cases, partners
 
 SANDBOX_PASSPHRASE: Final = "sandbox passphrase, demo keys only"  # noqa: S105 (demo keys only)

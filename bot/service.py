@@ -31,6 +31,9 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.config import LISTEN_VARIABLE, TOKEN_VARIABLE, WEBHOOK_VARIABLE, Config
 from bot.database import open_database
 from bot.errors import UserError
+from bot.intake.directory import StoredDirectory
+from bot.intake.submission import StoredSubmitter, receipt_salt
+from bot.intake.tracking import StoredTracker
 from bot.polling import Poller
 from bot.retention import run_daily as run_retention
 from bot.server import WEBHOOK_PATH, make_app, make_runner
@@ -38,10 +41,7 @@ from bot.telegram_adapter import TelegramAdapter, set_commands
 from bot.tolerant_bot import TolerantBot
 from handlers.engine import Engine
 from handlers.questionnaire import load_default
-from handlers.routing import StoredDirectory
 from handlers.sessions import SessionStore
-from handlers.submission import StoredSubmitter, receipt_salt
-from handlers.tracking import StoredTracker
 from storage.db import describe
 
 log = logging.getLogger(__name__)

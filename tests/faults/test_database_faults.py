@@ -20,6 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.database import open_database
+from bot.intake.directory import StoredDirectory
+from bot.intake.submission import StoredSubmitter, receipt_salt
+from bot.intake.tracking import StoredTracker
 from crypto.keys import PrivateKey, new_partner_key, new_signing_key
 from crypto.receipts import parse_receipt
 from handlers.conversation import Mode
@@ -28,9 +31,6 @@ from handlers.i18n import translator
 from handlers.io import Command, Effect, Press, Reply
 from handlers.media import AttachmentKind
 from handlers.questionnaire import load_default
-from handlers.routing import StoredDirectory
-from handlers.submission import StoredSubmitter, receipt_salt
-from handlers.tracking import StoredTracker
 from storage.db import create_engine, session_factory
 from storage.models import Case
 from tests.engine_harness import Worker, jpeg_bytes
