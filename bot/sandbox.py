@@ -28,7 +28,8 @@ from bot import admin
 from bot.database import open_database
 from bot.errors import UserError
 from bot.intake.directory import StoredDirectory
-from bot.intake.submission import StoredSubmitter, receipt_salt
+from bot.intake.receipts import receipt_salt
+from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
 from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
 from crypto.keyfile import read_partner_key, write_partner_key

@@ -32,7 +32,8 @@ from bot.config import LISTEN_VARIABLE, TOKEN_VARIABLE, WEBHOOK_VARIABLE, Config
 from bot.database import open_database
 from bot.errors import UserError
 from bot.intake.directory import StoredDirectory
-from bot.intake.submission import StoredSubmitter, receipt_salt
+from bot.intake.receipts import receipt_salt
+from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
 from bot.polling import Poller
 from bot.retention import run_daily as run_retention

@@ -22,22 +22,15 @@ from crypto.errors import UntrustedKeyStatement
 from crypto.ids import new_entry_id
 from crypto.keys import PublicKey, VerifyKey
 from crypto.payloads import AttachmentHeader, encode_attachment, encode_report
-from crypto.receipts import CaseKeys, new_receipt, new_salt
+from crypto.receipts import CaseKeys, new_receipt
 from handlers.ports import Directory, Draft, NoRoute, SubmissionFailed
-from storage import cases, partners, settings
+from storage import cases, partners
 from storage.errors import AlreadyExists, StorageError
 from storage.models import EntryAuthor, EntryPurpose
 
 log = logging.getLogger(__name__)
 
-RECEIPT_SALT_SETTING: Final = "receipt_salt"
 RECEIPT_DRAWS: Final = 3
-
-
-async def receipt_salt(sessions: async_sessionmaker[AsyncSession]) -> bytes:
-    """The deployment's receipt salt, made on first use and kept in the database."""
-    async with sessions() as session, session.begin():
-        return await settings.get_or_create(session, RECEIPT_SALT_SETTING, new_salt)
 
 
 @dataclass(frozen=True)

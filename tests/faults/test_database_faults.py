@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.database import open_database
 from bot.intake.directory import StoredDirectory
-from bot.intake.submission import StoredSubmitter, receipt_salt
+from bot.intake.receipts import receipt_salt
+from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
 from crypto.keys import PrivateKey, new_partner_key, new_signing_key
 from crypto.receipts import parse_receipt

@@ -27,7 +27,8 @@ from sqlalchemy import select
 from bot import admin, credentials
 from bot.database import open_database
 from bot.intake.directory import StoredDirectory
-from bot.intake.submission import StoredSubmitter, receipt_salt
+from bot.intake.receipts import receipt_salt
+from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
 from bot.server import make_app, runner_options
 from crypto import envelope
