@@ -29,6 +29,7 @@ from bot.database import open_database
 from bot.errors import UserError
 from bot.intake.directory import StoredDirectory
 from bot.intake.receipts import receipt_salt
+from bot.intake.scrub import AttachmentKind
 from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
 from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
@@ -49,7 +50,6 @@ from handlers.io import (
     Reply,
     Text,
 )
-from handlers.media import AttachmentKind
 from handlers.questionnaire import load_default
 from storage import cases, partners
 

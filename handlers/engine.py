@@ -9,6 +9,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Final
 
+from bot.intake.scrub import (
+    AttachmentKind,
+    AttachmentRejected,
+    RejectReason,
+    check_declared_size,
+    clean_attachment,
+)
 from crypto.errors import InvalidReceipt
 from crypto.ids import new_case_id
 from crypto.receipts import new_receipt, parse_receipt
@@ -36,13 +43,6 @@ from handlers.io import (
     Reply,
     Text,
     Unsupported,
-)
-from handlers.media import (
-    AttachmentKind,
-    AttachmentRejected,
-    RejectReason,
-    check_declared_size,
-    clean_attachment,
 )
 from handlers.ports import (
     CaseView,

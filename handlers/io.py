@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from handlers.media import AttachmentKind
+from bot.intake.scrub import AttachmentKind
 
 
 class Command(StrEnum):

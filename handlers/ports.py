@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.intake.scrub import CleanAttachment
 from handlers.conversation import DraftAttachment
-from handlers.media import CleanAttachment
 
 
 @dataclass(frozen=True)

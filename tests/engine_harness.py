@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
+from bot.intake.scrub import AttachmentKind
 from crypto.receipts import parse_receipt
 from handlers.conversation import Conversation
 from handlers.engine import Engine
 from handlers.io import Button, CommandInput, Input, Media, Message, Press, Reply, Text
-from handlers.media import AttachmentKind
 from handlers.ports import CaseView, Draft, NoRoute, Route, SubmissionFailed
 from handlers.questionnaire import load_default
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from bot.intake.scrub import AttachmentKind
 from handlers.io import Command, Effect, Other, Press, Unsupported
-from handlers.media import AttachmentKind
 from tests.engine_harness import OGG_VOICE, FakeDirectory, RecordingSubmitter, Worker, jpeg_bytes
 
 

@@ -15,7 +15,7 @@ import pytest
 from PIL import ExifTags, Image, ImageCms, ImageFile, ImageStat, PngImagePlugin
 from pypdf import PdfReader, PdfWriter
 
-from handlers.media import (
+from bot.intake.scrub import (
     MAX_DOWNLOAD_BYTES,
     MAX_IMAGE_PIXELS,
     MAX_PDF_PAGES,

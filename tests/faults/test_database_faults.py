@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.database import open_database
 from bot.intake.directory import StoredDirectory
 from bot.intake.receipts import receipt_salt
+from bot.intake.scrub import AttachmentKind
 from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
 from crypto.keys import PrivateKey, new_partner_key, new_signing_key
@@ -30,7 +31,6 @@ from handlers.conversation import Mode
 from handlers.engine import Engine
 from handlers.i18n import translator
 from handlers.io import Command, Effect, Press, Reply
-from handlers.media import AttachmentKind
 from handlers.questionnaire import load_default
 from storage.db import create_engine, session_factory
 from storage.models import Case

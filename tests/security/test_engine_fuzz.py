@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.intake.scrub import AttachmentKind
 from crypto.receipts import parse_receipt
 from handlers.conversation import Conversation
 from handlers.engine import Engine
@@ -32,7 +33,6 @@ from handlers.io import (
     Text,
     Unsupported,
 )
-from handlers.media import AttachmentKind
 from handlers.ports import CaseView, Draft, Route, StorageUnavailable
 from handlers.questionnaire import load_default
 from tests.engine_harness import OGG_VOICE, FakeDirectory, jpeg_bytes
