@@ -29,7 +29,7 @@ from bot.database import open_database
 from bot.errors import UserError
 from bot.intake.directory import StoredDirectory
 from bot.intake.receipts import receipt_salt
-from bot.intake.scrub import AttachmentKind
+from bot.intake.scrub import MediaScrubber
 from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
 from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
@@ -50,6 +50,7 @@ from handlers.io import (
     Reply,
     Text,
 )
+from handlers.media import AttachmentKind
 from handlers.questionnaire import load_default
 from storage import cases, partners
 
@@ -133,7 +134,7 @@ def _session(runner: asyncio.Runner, folder: Path, read: Callable[[str], str], o
         directory = StoredDirectory(sessions)
         submitter = StoredSubmitter(sessions, directory, signing_key.verify_key, salt)
         tracker = StoredTracker(sessions, salt, signing_key.verify_key)
-        engine = Engine(load_default(), directory, submitter, tracker)
+        engine = Engine(load_default(), directory, submitter, tracker, scrubber=MediaScrubber())
         print(f"Sandbox in {folder}/ (SQLite; the demo partner's key is {key_file}).", file=out)
         print(HELP, file=out)
         if not _converse(runner, engine, read, out):

@@ -33,6 +33,7 @@ from bot.database import open_database
 from bot.errors import UserError
 from bot.intake.directory import StoredDirectory
 from bot.intake.receipts import receipt_salt
+from bot.intake.scrub import MediaScrubber
 from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
 from bot.polling import Poller
@@ -92,7 +93,9 @@ async def running_bot(
         store = SessionStore(idle_seconds=config.idle_minutes * 60)
         submitter = submitter_factory(sessions, directory, verify_key, salt)
         tracker = StoredTracker(sessions, salt, verify_key)
-        engine = Engine(load_default(), directory, submitter, tracker, limits=store)
+        engine = Engine(
+            load_default(), directory, submitter, tracker, limits=store, scrubber=MediaScrubber()
+        )
         requests = (AiohttpRequest(connections=CONNECTIONS), AiohttpRequest())
         for request in requests:
             # Closed even when the Bot API refuses us before the bot is initialised.

@@ -29,7 +29,6 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import delivery
 from bot.delivery import RetryPolicy, attempt
-from bot.intake.scrub import AttachmentKind
 from handlers.engine import Engine
 from handlers.i18n import N_, OFFERED_LANGUAGES, translator
 from handlers.io import (
@@ -46,6 +45,7 @@ from handlers.io import (
     Text,
     Unsupported,
 )
+from handlers.media import AttachmentKind
 from handlers.sessions import Session, SessionStore
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bot.intake.scrub import CleanAttachment
+from handlers.media import CleanAttachment
 
 TOKEN_CHARS = 8
 

@@ -6,16 +6,8 @@ It knows nothing of Telegram: it takes an `Input` and a `Conversation` (memory o
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Final
 
-from bot.intake.scrub import (
-    AttachmentKind,
-    AttachmentRejected,
-    RejectReason,
-    check_declared_size,
-    clean_attachment,
-)
 from crypto.errors import InvalidReceipt
 from crypto.ids import new_case_id
 from crypto.receipts import new_receipt, parse_receipt
@@ -44,6 +36,7 @@ from handlers.io import (
     Text,
     Unsupported,
 )
+from handlers.media import AttachmentKind, AttachmentRejected, RejectReason, check_declared_size
 from handlers.ports import (
     CaseView,
     Directory,
@@ -52,6 +45,7 @@ from handlers.ports import (
     NoLimits,
     NoRoute,
     Route,
+    Scrubber,
     StorageUnavailable,
     Submitter,
     Tracker,
@@ -105,8 +99,11 @@ class Engine:
         submitter: Submitter,
         tracker: Tracker | None = None,
         limits: Limits | None = None,
+        *,
+        scrubber: Scrubber,
     ) -> None:
         self.questionnaire = questionnaire
+        self.scrubber = scrubber
         self.directory = directory
         self.submitter = submitter
         self.tracker = tracker
@@ -420,9 +417,7 @@ class Engine:
             check_declared_size(media.declared_size)
             if conv.attachment_bytes() + (media.declared_size or 0) > MAX_DRAFT_BYTES:
                 raise AttachmentRejected(RejectReason.TOO_LARGE)
-            data = await media.fetch()
-            # Decoding a large photo or PDF takes up to seconds: never on the event loop.
-            clean = await asyncio.to_thread(clean_attachment, media.kind, data)
+            clean = await self.scrubber.scrub(media.kind, await media.fetch())
         except AttachmentRejected as rejected:
             return Reply([Message(self._rejection(conv, rejected.reason))])
         if conv.attachment_bytes() + len(clean.data) > MAX_DRAFT_BYTES:
@@ -869,8 +864,7 @@ class Engine:
         else:
             try:
                 check_declared_size(event.declared_size)
-                data = await event.fetch()
-                attachment = await asyncio.to_thread(clean_attachment, event.kind, data)
+                attachment = await self.scrubber.scrub(event.kind, await event.fetch())
             except AttachmentRejected as rejected:
                 return Reply([Message(self._rejection(conv, rejected.reason))])
         try:

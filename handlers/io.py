@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.intake.scrub import AttachmentKind
+from handlers.media import AttachmentKind
 
 
 class Command(StrEnum):

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from bot.intake.scrub import AttachmentKind
+from bot.intake.scrub import MediaScrubber
 from crypto.receipts import parse_receipt
 from handlers.conversation import Conversation
 from handlers.engine import Engine
 from handlers.io import Button, CommandInput, Input, Media, Message, Press, Reply, Text
+from handlers.media import AttachmentKind
 from handlers.ports import CaseView, Draft, NoRoute, Route, SubmissionFailed
 from handlers.questionnaire import load_default
 
@@ -77,6 +78,10 @@ class FakeTracker:
         self.follow_ups.append((text, attachment))
 
 
+SCRUBBER = MediaScrubber()
+"""The server's own scrubber: the engine's tests send real photos, voice notes and PDFs."""
+
+
 def jpeg_bytes(size: tuple[int, int] = (40, 30)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(out, "JPEG")
@@ -102,7 +107,7 @@ class Worker:
         self.submitter = submitter or RecordingSubmitter()
         self.tracker = tracker or FakeTracker()
         self.engine = engine or Engine(
-            load_default(), self.directory, self.submitter, self.tracker, limits
+            load_default(), self.directory, self.submitter, self.tracker, limits, scrubber=SCRUBBER
         )
         self.conv = Conversation(key="k", profile_language=profile_language)
         self.replies: list[Reply] = []

@@ -2,9 +2,16 @@
 
 import pytest
 
-from bot.intake.scrub import AttachmentKind
 from handlers.io import Command, Effect, Other, Press, Unsupported
-from tests.engine_harness import OGG_VOICE, FakeDirectory, RecordingSubmitter, Worker, jpeg_bytes
+from handlers.media import AttachmentKind
+from tests.engine_harness import (
+    OGG_VOICE,
+    SCRUBBER,
+    FakeDirectory,
+    RecordingSubmitter,
+    Worker,
+    jpeg_bytes,
+)
 
 
 async def test_language_picker_shows_native_names_and_preselects_the_phone_language():
@@ -419,7 +426,7 @@ async def test_a_report_limit_per_day_is_told_plainly():
         def allow_report(self, key):
             return False
 
-    engine = Engine(load_default(), directory, submitter, limits=NoMoreReports())
+    engine = Engine(load_default(), directory, submitter, limits=NoMoreReports(), scrubber=SCRUBBER)
     worker = Worker(engine=engine, directory=directory, submitter=submitter)
     await worker.walk_to("danger")
     await worker.press("No")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.intake.scrub import AttachmentKind
 from handlers.io import Command, Effect
+from handlers.media import AttachmentKind
 from handlers.sessions import SessionStore
 from tests.engine_harness import Worker, jpeg_bytes
 

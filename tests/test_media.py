@@ -16,18 +16,20 @@ from PIL import ExifTags, Image, ImageCms, ImageFile, ImageStat, PngImagePlugin
 from pypdf import PdfReader, PdfWriter
 
 from bot.intake.scrub import (
-    MAX_DOWNLOAD_BYTES,
     MAX_IMAGE_PIXELS,
     MAX_PDF_PAGES,
+    check_voice,
+    clean_attachment,
+    clean_document,
+    scrub_image,
+)
+from handlers.media import (
+    MAX_DOWNLOAD_BYTES,
     AttachmentKind,
     AttachmentRejected,
     CleanAttachment,
     RejectReason,
     check_declared_size,
-    check_voice,
-    clean_attachment,
-    clean_document,
-    scrub_image,
 )
 
 WORKER_NAME = "Sentinel Worker Name"

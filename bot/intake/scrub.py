@@ -5,13 +5,15 @@ author's name and the software it came from. The employer must not learn who rep
 attachment is rebuilt from its content (pixels, pages) before it is sealed, and files we cannot
 rebuild are refused. Everything happens on bytes in memory: nothing is written to disk, where a
 copy could outlive the report. Errors a worker can cause raise `AttachmentRejected` with a
-machine-readable reason; the bot turns the reason into a translated sentence.
+machine-readable reason; the engine turns the reason into a translated sentence.
+
+`MediaScrubber` is the server's implementation of the engine's Scrubber port: the engine decides
+whether it wants a file, this module how it is cleaned (with Pillow and pypdf, in a thread).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+import asyncio
 from io import BytesIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -27,8 +29,13 @@ from pypdf.generic import (
     StreamObject,
 )
 
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
-"""The Bot API's getFile limit: anything larger cannot be fetched, so it is refused up front."""
+from handlers.media import (
+    MAX_DOWNLOAD_BYTES,
+    AttachmentKind,
+    AttachmentRejected,
+    CleanAttachment,
+    RejectReason,
+)
 
 MAX_IMAGE_PIXELS = 50_000_000
 """Largest picture we decode (50 megapixels, about 150 MB as RGB): a decompression bomb guard.
@@ -130,50 +137,13 @@ metadata (APP0 JFIF/JFXX thumbnails, APP1 EXIF/XMP, APP2 ICC, APP13 IPTC, vendor
 is a free-text comment. In a PDF the colour space comes from the image dictionary."""
 
 
-class AttachmentKind(StrEnum):
-    """What the attachment is, judged from its content (never from its name or declared type)."""
+class MediaScrubber:
+    """The Scrubber port: decoding a large photo or PDF takes up to seconds, so it runs in a
+    thread, never on the event loop."""
 
-    PHOTO = "photo"
-    VOICE = "voice"
-    DOCUMENT = "document"
-
-
-class RejectReason(StrEnum):
-    """Why an attachment was refused; the bot shows each as a calm, translated sentence."""
-
-    TOO_LARGE = "too_large"
-    NOT_AN_IMAGE = "not_an_image"
-    DAMAGED = "damaged"
-    TOO_MANY_PIXELS = "too_many_pixels"
-    MULTI_PAGE_IMAGE = "multi_page_image"
-    UNSUPPORTED_TYPE = "unsupported_type"
-    ENCRYPTED_PDF = "encrypted_pdf"
-    TOO_COMPLEX = "too_complex"
-    NOT_A_VOICE_NOTE = "not_a_voice_note"
-
-
-class AttachmentRejected(Exception):
-    """The worker's attachment cannot be accepted; `reason` says why, for the bot to explain."""
-
-    def __init__(self, reason: RejectReason) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class CleanAttachment:
-    """An attachment ready to be sealed. No original file name is kept: names identify people."""
-
-    kind: AttachmentKind
-    media_type: str
-    data: bytes
-    suffix: str
-
-
-def check_declared_size(size: int | None) -> None:
-    """Refuse before downloading when Telegram already tells us the file is over the limit."""
-    if size is not None and size > MAX_DOWNLOAD_BYTES:
-        raise AttachmentRejected(RejectReason.TOO_LARGE)
+    async def scrub(self, kind: AttachmentKind, data: bytes) -> CleanAttachment:
+        """The file rebuilt from its content; raises AttachmentRejected with the reason."""
+        return await asyncio.to_thread(clean_attachment, kind, data)
 
 
 def _check_actual_size(data: bytes) -> None:

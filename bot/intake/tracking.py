@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.intake import receipts
 from bot.intake.outage import DATABASE_ERRORS, unavailable
-from bot.intake.scrub import CleanAttachment
 from bot.intake.signed_keys import NoUsablePartnerKey, sealing_key
 from bot.intake.submission import worker_entry
 from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
@@ -28,6 +27,7 @@ from crypto.payloads import (
     encode_attachment,
     encode_message,
 )
+from handlers.media import CleanAttachment
 from handlers.ports import CaseView, NoRoute, SubmissionFailed
 from storage import cases, partners
 from storage.errors import StorageError

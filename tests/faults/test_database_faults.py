@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.database import open_database
 from bot.intake.directory import StoredDirectory
 from bot.intake.receipts import receipt_salt
-from bot.intake.scrub import AttachmentKind
+from bot.intake.scrub import MediaScrubber
 from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
 from crypto.keys import PrivateKey, new_partner_key, new_signing_key
@@ -31,6 +31,7 @@ from handlers.conversation import Mode
 from handlers.engine import Engine
 from handlers.i18n import translator
 from handlers.io import Command, Effect, Press, Reply
+from handlers.media import AttachmentKind
 from handlers.questionnaire import load_default
 from storage.db import create_engine, session_factory
 from storage.models import Case
@@ -64,7 +65,7 @@ async def world(database_url):
         directory = StoredDirectory(sessions, ttl=0, stale=0)
         submitter = StoredSubmitter(sessions, directory, signing_key.verify_key, salt)
         tracker = StoredTracker(sessions, salt, signing_key.verify_key)
-        engine = Engine(load_default(), directory, submitter, tracker)
+        engine = Engine(load_default(), directory, submitter, tracker, scrubber=MediaScrubber())
         faults = DatabaseFaults.install(sessions)
         yield World(database_url, sessions, engine, tracker, faults, partner_key)
 
@@ -239,7 +240,9 @@ async def test_the_directorys_last_good_snapshot_carries_a_worker_through_a_shor
         directory = StoredDirectory(sessions, ttl=0)  # reloaded each time, stale allowed
         salt = await receipt_salt(sessions)
         submitter = StoredSubmitter(sessions, directory, signing_key.verify_key, salt)
-        worker = Worker(engine=Engine(load_default(), directory, submitter))
+        worker = Worker(
+            engine=Engine(load_default(), directory, submitter, scrubber=MediaScrubber())
+        )
         await walk_to_site(worker)
         faults = DatabaseFaults.install(sessions)
         faults.down = True
@@ -273,7 +276,9 @@ async def test_a_database_that_cannot_be_reached_at_all_is_answered_on_every_pat
         directory = StoredDirectory(sessions)
         submitter = StoredSubmitter(sessions, directory, signing_key.verify_key, b"\0" * 16)
         tracker = StoredTracker(sessions, b"\0" * 16, signing_key.verify_key)
-        worker = Worker(engine=Engine(load_default(), directory, submitter, tracker))
+        worker = Worker(
+            engine=Engine(load_default(), directory, submitter, tracker, scrubber=MediaScrubber())
+        )
         await worker.command(Command.START)
         await worker.press("ไทย")
         await worker.press(th("I have read this"))

@@ -28,7 +28,6 @@ from bot import admin, credentials
 from bot.database import open_database
 from bot.intake.directory import StoredDirectory
 from bot.intake.receipts import receipt_salt
-from bot.intake.scrub import AttachmentKind, CleanAttachment
 from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
 from bot.server import make_app, runner_options
@@ -37,6 +36,7 @@ from crypto.keys import verify_key_text
 from desk.actions import add_note, add_reply
 from desk.client import CaseClient
 from handlers.conversation import DraftAttachment
+from handlers.media import AttachmentKind, CleanAttachment
 from handlers.ports import Draft
 from storage.migrate import upgrade_to_head
 from storage.models import Case, CaseEntry, Setting, Wrap
