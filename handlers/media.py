@@ -58,3 +58,9 @@ def check_declared_size(size: int | None) -> None:
     """Refuse before downloading when the messenger already tells us the file is over the limit."""
     if size is not None and size > MAX_DOWNLOAD_BYTES:
         raise AttachmentRejected(RejectReason.TOO_LARGE)
+
+
+def check_actual_size(data: bytes) -> None:
+    """The declared size is optional and only a claim, so the bytes themselves are measured too."""
+    if len(data) > MAX_DOWNLOAD_BYTES:
+        raise AttachmentRejected(RejectReason.TOO_LARGE)

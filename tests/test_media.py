@@ -15,9 +15,9 @@ import pytest
 from PIL import ExifTags, Image, ImageCms, ImageFile, ImageStat, PngImagePlugin
 from pypdf import PdfReader, PdfWriter
 
+from bot.intake.pdf import MAX_PDF_PAGES
 from bot.intake.scrub import (
     MAX_IMAGE_PIXELS,
-    MAX_PDF_PAGES,
     check_voice,
     clean_attachment,
     clean_document,
