@@ -27,7 +27,6 @@ from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
 
-from bot.aiohttp_request import AiohttpRequest
 from bot.config import LISTEN_VARIABLE, TOKEN_VARIABLE, WEBHOOK_VARIABLE, Config
 from bot.database import open_database
 from bot.errors import UserError
@@ -36,11 +35,12 @@ from bot.intake.receipts import receipt_salt
 from bot.intake.scrub import MediaScrubber
 from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
-from bot.polling import Poller
 from bot.retention import run_daily as run_retention
 from bot.server import WEBHOOK_PATH, make_app, make_runner
-from bot.telegram_adapter import TelegramAdapter, set_commands
-from bot.tolerant_bot import TolerantBot
+from bot.telegram.adapter import TelegramAdapter, set_commands
+from bot.telegram.aiohttp_request import AiohttpRequest
+from bot.telegram.polling import Poller
+from bot.telegram.tolerant_bot import TolerantBot
 from handlers.engine import Engine
 from handlers.questionnaire import load_default
 from handlers.sessions import SessionStore

@@ -27,8 +27,8 @@ from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot import delivery
-from bot.delivery import RetryPolicy, attempt
+from bot.telegram import delivery
+from bot.telegram.delivery import RetryPolicy, attempt
 from handlers.engine import Engine
 from handlers.i18n import N_, OFFERED_LANGUAGES, translator
 from handlers.io import (
