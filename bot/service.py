@@ -37,8 +37,9 @@ from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
 from bot.retention import run_daily as run_retention
 from bot.server import WEBHOOK_PATH, make_app, make_runner
-from bot.telegram.adapter import TelegramAdapter, set_commands
+from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.aiohttp_request import AiohttpRequest
+from bot.telegram.commands import set_commands
 from bot.telegram.polling import Poller
 from bot.telegram.tolerant_bot import TolerantBot
 from handlers.engine import Engine
