@@ -41,7 +41,7 @@ from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.commands import set_commands
 from bot.telegram.polling import Poller
-from bot.telegram.tolerant_bot import TolerantBot
+from bot.telegram.tolerant_bot import TolerantBot, UpdatesRequest
 from handlers.engine import Engine
 from handlers.questionnaire import load_default
 from handlers.sessions import SessionStore
@@ -97,7 +97,7 @@ async def running_bot(
         engine = Engine(
             load_default(), directory, submitter, tracker, limits=store, scrubber=MediaScrubber()
         )
-        requests = (AiohttpRequest(connections=CONNECTIONS), AiohttpRequest())
+        requests = (AiohttpRequest(connections=CONNECTIONS), UpdatesRequest())
         for request in requests:
             # Closed even when the Bot API refuses us before the bot is initialised.
             stack.push_async_callback(request.shutdown)
