@@ -923,7 +923,8 @@ def _tick(selected: bool) -> str:
 
 
 def _option_index(code: str, count: int) -> int | None:
-    if not code.startswith("o") or not code[1:].isdigit():
+    # ASCII digits only: isdigit() also takes "²" (which int() refuses) and "٣" (which it reads).
+    if not code.startswith("o") or not (code[1:].isascii() and code[1:].isdigit()):
         return None
     index = int(code[1:])
     return index if index < count else None

@@ -270,6 +270,17 @@ async def test_forged_callback_data_is_refused_gently(data):
     assert worker.at("danger")
 
 
+@pytest.mark.parametrize("code", ["o²", "o٣", "o-1", "o99", "o", "oo1", "o1 "])
+async def test_a_forged_choice_carrying_the_screens_own_token_is_refused_gently(code):
+    worker = Worker()
+    await worker.walk_to("categories")
+    token = worker.button("Wages").data.split(":")[0]
+    reply = await worker.send(Press(f"{token}:{code}"))
+    assert "expired" in reply.messages[0].text
+    assert worker.at("categories")
+    assert "✅" not in " ".join(b.label for b in worker.buttons())
+
+
 async def test_a_button_from_another_conversation_has_expired():
     first, second = Worker(), Worker()
     await first.walk_to("danger")
