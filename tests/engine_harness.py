@@ -162,8 +162,8 @@ class Worker:
             if self.at(step_id):
                 return
         if not self.at(step_id):
-            raise AssertionError(f"cannot walk to {step_id}; at {self.conv.position}")
+            raise AssertionError(f"cannot walk to {step_id}; at {self.conv.draft.position}")
 
     def at(self, step_id: str) -> bool:
-        position = self.conv.position
+        position = self.conv.draft.position
         return position is not None and self.engine.questionnaire.steps[position].id == step_id

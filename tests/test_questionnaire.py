@@ -152,4 +152,4 @@ async def test_a_single_choice_and_a_condition_on_it_in_an_operators_questionnai
     reply = await press("Back")
     reply = await press("Back")
     await press("Day shift")
-    assert "night_transport" not in conv.answers
+    assert "night_transport" not in conv.draft.answers

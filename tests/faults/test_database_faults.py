@@ -105,7 +105,7 @@ def same_draft_anew(template: Worker) -> Worker:
     """Another worker with the same answers as `template`'s, and a case id of their own."""
     worker = Worker(engine=template.engine)
     worker.conv = template.conv.snapshot()
-    worker.conv.submission = None
+    worker.conv.draft.submission = None
     worker.replies = list(template.replies)
     return worker
 
@@ -149,7 +149,7 @@ async def test_a_failure_at_any_call_of_send_is_answered_and_try_again_stores_on
         assert receipt_in(reply) is None, f"a receipt despite a failure at call {number}"
         assert_busy_in_thai(reply)
         assert Effect.DELETE_CONVERSATION not in reply.effects
-        assert worker.at("review") and worker.conv.attachments  # the draft is all there
+        assert worker.at("review") and worker.conv.draft.attachments  # the draft is all there
         assert await stored(world) == before  # nothing, not even half
 
         again = await worker.press(th("Try again"))
