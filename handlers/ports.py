@@ -1,4 +1,8 @@
-"""What the engine needs from the rest of the system, as small interfaces it can be tested with."""
+"""What the engine needs from the rest of the system, as small interfaces it can be tested with.
+
+The server's implementations are in bot/intake/ (directory, submission, tracking, scrub); the
+limits are handlers.sessions.SessionStore's; the tests have fakes in tests/engine_harness.py.
+"""
 
 from __future__ import annotations
 
