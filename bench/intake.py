@@ -41,10 +41,10 @@ How the time per update is measured (both, as the brief asks):
   ``getUpdates`` answer is built) to the moment the *last* Bot API request caused by that update
   arrives at the stand-in. Attribution is exact, not guessed from timing: the bot process wraps
   ``TelegramAdapter.on_update`` and sets a context variable to the update id; the bot's HTTP
-  client (``bot.aiohttp_request``) copies it into an ``X-Bench-Update`` header, and the stand-in
-  reads it. (Context variables follow every ``await`` of the handler, and PTB runs each update in
-  its own task, so concurrent updates never mix.) Both time stamps are taken in the stand-in
-  process.
+  client (``bot.telegram.aiohttp_request``) copies it into an ``X-Bench-Update`` header, and the
+  stand-in reads it. (Context variables follow every ``await`` of the handler, and PTB runs each
+  update in its own task, so concurrent updates never mix.) Both time stamps are taken in the
+  stand-in process.
 * **in the bot**: how long ``TelegramAdapter.on_update`` runs (engine, Argon2id, photo cleaning,
   and waiting for the stand-in's answers to the bot's requests).
 
@@ -499,7 +499,7 @@ class BotTimer:
         self.raised = 0
 
     def install(self) -> Callable[[], None]:
-        from bot.telegram_adapter import TelegramAdapter
+        from bot.telegram.adapter import TelegramAdapter
 
         original = TelegramAdapter.on_update
         timer = self
@@ -536,7 +536,7 @@ class BotTimer:
 
 def tag_requests(application: Any) -> None:
     """Make every Bot API request carry the id of the update whose handler made it."""
-    import bot.aiohttp_request as sender
+    import bot.telegram.aiohttp_request as sender
 
     if not isinstance(application.bot.request, sender.AiohttpRequest):
         raise BenchError("cannot tag Bot API requests: the bot no longer sends through aiohttp")

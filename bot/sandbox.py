@@ -27,6 +27,11 @@ from typing import Any, Final, TextIO
 from bot import admin
 from bot.database import open_database
 from bot.errors import UserError
+from bot.intake.directory import StoredDirectory
+from bot.intake.receipts import receipt_salt
+from bot.intake.scrub import MediaScrubber
+from bot.intake.submission import StoredSubmitter
+from bot.intake.tracking import StoredTracker
 from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
 from crypto.keyfile import read_partner_key, write_partner_key
 from crypto.keys import PrivateKey, new_partner_key, new_signing_key
@@ -47,9 +52,6 @@ from handlers.io import (
 )
 from handlers.media import AttachmentKind
 from handlers.questionnaire import load_default
-from handlers.routing import StoredDirectory
-from handlers.submission import StoredSubmitter, receipt_salt
-from handlers.tracking import StoredTracker
 from storage import cases, partners
 
 SANDBOX_PASSPHRASE: Final = "sandbox passphrase, demo keys only"  # noqa: S105 (demo keys only)
@@ -132,7 +134,7 @@ def _session(runner: asyncio.Runner, folder: Path, read: Callable[[str], str], o
         directory = StoredDirectory(sessions)
         submitter = StoredSubmitter(sessions, directory, signing_key.verify_key, salt)
         tracker = StoredTracker(sessions, salt, signing_key.verify_key)
-        engine = Engine(load_default(), directory, submitter, tracker)
+        engine = Engine(load_default(), directory, submitter, tracker, scrubber=MediaScrubber())
         print(f"Sandbox in {folder}/ (SQLite; the demo partner's key is {key_file}).", file=out)
         print(HELP, file=out)
         if not _converse(runner, engine, read, out):

@@ -27,21 +27,24 @@ from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
 
-from bot.aiohttp_request import AiohttpRequest
 from bot.config import LISTEN_VARIABLE, TOKEN_VARIABLE, WEBHOOK_VARIABLE, Config
 from bot.database import open_database
 from bot.errors import UserError
-from bot.polling import Poller
+from bot.intake.directory import StoredDirectory
+from bot.intake.receipts import receipt_salt
+from bot.intake.scrub import MediaScrubber
+from bot.intake.submission import StoredSubmitter
+from bot.intake.tracking import StoredTracker
 from bot.retention import run_daily as run_retention
 from bot.server import WEBHOOK_PATH, make_app, make_runner
-from bot.telegram_adapter import TelegramAdapter, set_commands
-from bot.tolerant_bot import TolerantBot
+from bot.telegram.adapter import TelegramAdapter
+from bot.telegram.aiohttp_request import AiohttpRequest
+from bot.telegram.commands import set_commands
+from bot.telegram.polling import Poller
+from bot.telegram.tolerant_bot import TolerantBot, UpdatesRequest
 from handlers.engine import Engine
 from handlers.questionnaire import load_default
-from handlers.routing import StoredDirectory
 from handlers.sessions import SessionStore
-from handlers.submission import StoredSubmitter, receipt_salt
-from handlers.tracking import StoredTracker
 from storage.db import describe
 
 log = logging.getLogger(__name__)
@@ -91,8 +94,10 @@ async def running_bot(
         store = SessionStore(idle_seconds=config.idle_minutes * 60)
         submitter = submitter_factory(sessions, directory, verify_key, salt)
         tracker = StoredTracker(sessions, salt, verify_key)
-        engine = Engine(load_default(), directory, submitter, tracker, limits=store)
-        requests = (AiohttpRequest(connections=CONNECTIONS), AiohttpRequest())
+        engine = Engine(
+            load_default(), directory, submitter, tracker, limits=store, scrubber=MediaScrubber()
+        )
+        requests = (AiohttpRequest(connections=CONNECTIONS), UpdatesRequest())
         for request in requests:
             # Closed even when the Bot API refuses us before the bot is initialised.
             stack.push_async_callback(request.shutdown)

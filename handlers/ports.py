@@ -1,4 +1,8 @@
-"""What the engine needs from the rest of the system, as small interfaces it can be tested with."""
+"""What the engine needs from the rest of the system, as small interfaces it can be tested with.
+
+The server's implementations are in bot/intake/ (directory, submission, tracking, scrub); the
+limits are handlers.sessions.SessionStore's; the tests have fakes in tests/engine_harness.py.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from handlers.conversation import DraftAttachment
-from handlers.media import CleanAttachment
+from handlers.media import AttachmentKind, CleanAttachment
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,21 @@ class Tracker(Protocol):
         self, view: CaseView, language: str, text: str | None, attachment: CleanAttachment | None
     ) -> None:
         """Seal a follow-up to the case's partner; raises NoRoute or StorageUnavailable."""
+        ...
+
+
+class Scrubber(Protocol):
+    """Checks a file a worker sent and rebuilds it from its content alone (no EXIF, no author).
+
+    A port rather than a call into the engine's own code: cleaning needs heavy libraries (Pillow,
+    pypdf) that another channel, or a test of the engine, need not load; and it takes up to
+    seconds of CPU, so the implementation decides where that work runs (the server's runs it in
+    a thread), and the engine never blocks its event loop nor keeps a thread pool of its own.
+    The engine decides whether a file is wanted at all; the Scrubber, how it is cleaned.
+    """
+
+    async def scrub(self, kind: AttachmentKind, data: bytes) -> CleanAttachment:
+        """The cleaned file; raises AttachmentRejected with the reason it cannot be used."""
         ...
 
 

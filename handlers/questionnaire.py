@@ -11,13 +11,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
-from pathlib import Path
 from typing import IO, Any, Final
+
+from handlers.i18n import N_
 
 DEFAULT_QUESTIONNAIRE: Final = "default.toml"
 MAX_TEXT_LENGTH_LIMIT: Final = 3500
 """Free text is capped below Telegram's 4096-character message limit, leaving room for a prefix."""
 MAX_FILES_LIMIT: Final = 20
+NAMELESS_SITES: Final = frozenset({"other", "undisclosed"})
+"""Answers to the site step that name no workplace of the directory: another one, or none."""
 
 
 class StepType(StrEnum):
@@ -70,6 +73,7 @@ class Step:
     optional: bool = False
     when: Condition | None = None
     options: tuple[Option, ...] = ()
+    """The answers of a single, multi or approx_date step, in the order shown."""
     labels: dict[str, str] = field(default_factory=dict)
     """Extra button texts by role: continue, agree, decline, other, undisclosed."""
     danger: bool = False
@@ -88,9 +92,9 @@ class Questionnaire:
     version: int
     steps: tuple[Step, ...]
 
-    def index(self, step_id: str) -> int:
-        """Position of a step by id."""
-        return next(i for i, step in enumerate(self.steps) if step.id == step_id)
+    def only(self, step_type: StepType) -> Step:
+        """The one step of a type every questionnaire has exactly once (country, site, review)."""
+        return next(step for step in self.steps if step.type == step_type)
 
 
 _COMMON_KEYS = {"id", "type", "prompt", "title", "optional", "when"}
@@ -117,20 +121,21 @@ _REQUIRED_LABELS: Final[dict[StepType, tuple[str, ...]]] = {
 _FIXED_ANSWERS: Final[dict[StepType, frozenset[str]]] = {
     StepType.YES_NO: frozenset({"yes", "no"}),
     # A workplace's slug is the administrators' to change, so a condition may name only these.
-    StepType.SITE: frozenset({"other", "undisclosed"}),
-    StepType.APPROX_DATE: frozenset({"this_week", "this_month", "earlier", "ongoing"}),
+    StepType.SITE: NAMELESS_SITES,
 }
+APPROX_DATE_OPTIONS: Final = (
+    Option("this_week", N_("This week")),
+    Option("this_month", N_("This month")),
+    Option("earlier", N_("Earlier")),
+    Option("ongoing", N_("It is still going on")),
+)
+"""The answers of every approx_date step: the same everywhere, so they are not in the file."""
 
 
 def load_default() -> Questionnaire:
     """The questionnaire shipped with the code."""
     source = resources.files("handlers") / "questionnaires" / DEFAULT_QUESTIONNAIRE
     return parse(source.read_text(encoding="utf-8"), DEFAULT_QUESTIONNAIRE)
-
-
-def load(path: Path) -> Questionnaire:
-    """A questionnaire from a file of the operator's."""
-    return parse(path.read_text(encoding="utf-8"), str(path))
 
 
 def parse(text: str, name: str = "questionnaire") -> Questionnaire:
@@ -228,6 +233,8 @@ def _step(raw: Any, earlier: list[Step], where: str) -> Step:
 
 
 def _options(raw: dict[str, Any], step_type: StepType, where: str) -> tuple[Option, ...]:
+    if step_type == StepType.APPROX_DATE:
+        return APPROX_DATE_OPTIONS
     if step_type not in {StepType.SINGLE, StepType.MULTI}:
         return ()
     raw_options = raw.get("options")

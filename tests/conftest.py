@@ -113,7 +113,7 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     Set before the bot starts (request this fixture before `deployment`): the adapter reads the
     policy when it is made.
     """
-    from bot import delivery
+    from bot.telegram import delivery
 
     fast = delivery.RetryPolicy(attempts=4, first_delay=0.02, max_delay=0.1, budget=5.0)
     monkeypatch.setattr(delivery, "DEFAULT_POLICY", fast)
@@ -126,7 +126,7 @@ SHORT_READ_TIMEOUT = 0.3
 @pytest.fixture
 def short_read_timeout(monkeypatch: pytest.MonkeyPatch) -> float:
     """The bot gives up on a Bot API answer after SHORT_READ_TIMEOUT (before it starts)."""
-    from bot import aiohttp_request
+    from bot.telegram import aiohttp_request
 
     monkeypatch.setattr(aiohttp_request, "READ_TIMEOUT", SHORT_READ_TIMEOUT)
     return SHORT_READ_TIMEOUT

@@ -158,7 +158,7 @@ async def desk_world(database_url: str, folder: Path) -> AsyncIterator[DeskWorld
             )
 
 
-# Cases, sealed as handlers/submission.py seals them -------------------------------------------
+# Cases, sealed as bot/intake/submission.py seals them -------------------------------------------
 
 
 def report_payload(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
+from bot.intake.scrub import MediaScrubber
 from crypto.receipts import parse_receipt
 from handlers.conversation import Conversation
 from handlers.engine import Engine
@@ -77,6 +78,10 @@ class FakeTracker:
         self.follow_ups.append((text, attachment))
 
 
+SCRUBBER = MediaScrubber()
+"""The server's own scrubber: the engine's tests send real photos, voice notes and PDFs."""
+
+
 def jpeg_bytes(size: tuple[int, int] = (40, 30)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(out, "JPEG")
@@ -102,7 +107,7 @@ class Worker:
         self.submitter = submitter or RecordingSubmitter()
         self.tracker = tracker or FakeTracker()
         self.engine = engine or Engine(
-            load_default(), self.directory, self.submitter, self.tracker, limits
+            load_default(), self.directory, self.submitter, self.tracker, limits, scrubber=SCRUBBER
         )
         self.conv = Conversation(key="k", profile_language=profile_language)
         self.replies: list[Reply] = []
@@ -157,8 +162,8 @@ class Worker:
             if self.at(step_id):
                 return
         if not self.at(step_id):
-            raise AssertionError(f"cannot walk to {step_id}; at {self.conv.position}")
+            raise AssertionError(f"cannot walk to {step_id}; at {self.conv.draft.position}")
 
     def at(self, step_id: str) -> bool:
-        position = self.conv.position
+        position = self.conv.draft.position
         return position is not None and self.engine.questionnaire.steps[position].id == step_id

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.cli import main
+from bot.intake.signed_keys import NoUsablePartnerKey, sealing_key
 from crypto.errors import UntrustedKeyStatement
 from crypto.keyfile import KdfParams, write_signing_key
 from crypto.keys import (
@@ -16,7 +17,6 @@ from crypto.keys import (
     partner_key_text,
     verify_key_text,
 )
-from handlers.directory import NoUsablePartnerKey, sealing_key
 from storage import partners
 from storage.db import create_engine, session_factory
 from storage.models import PartnerKey

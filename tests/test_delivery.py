@@ -4,8 +4,8 @@ import datetime as dtm
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.aiohttp_request import NotConnected, PoolTimedOut
-from bot.delivery import RetryPolicy, attempt
+from bot.telegram.aiohttp_request import NotConnected, PoolTimedOut
+from bot.telegram.delivery import RetryPolicy, attempt
 
 POLICY = RetryPolicy(attempts=4, first_delay=0.5, max_delay=1.5, budget=10.0)
 

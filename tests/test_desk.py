@@ -33,7 +33,7 @@ from crypto.payloads import AttachmentHeader, decode_message
 from desk.cases import WORKER_STATUS_LABELS
 from desk.client import DeskError, parse_case_id
 from desk.languages import language
-from handlers.engine import STATUS_LABELS
+from handlers.casemode import STATUS_LABELS
 from storage import cases, partners
 from storage.models import CaseStatus
 

@@ -4,7 +4,14 @@ import pytest
 
 from handlers.io import Command, Effect, Other, Press, Unsupported
 from handlers.media import AttachmentKind
-from tests.engine_harness import OGG_VOICE, FakeDirectory, RecordingSubmitter, Worker, jpeg_bytes
+from tests.engine_harness import (
+    OGG_VOICE,
+    SCRUBBER,
+    FakeDirectory,
+    RecordingSubmitter,
+    Worker,
+    jpeg_bytes,
+)
 
 
 async def test_language_picker_shows_native_names_and_preselects_the_phone_language():
@@ -68,7 +75,7 @@ async def test_a_whole_report_reaches_the_submitter_and_the_receipt_is_kept():
     (receipt,) = reply.messages
     assert receipt.keep and "0000 0000 0000 0001" in receipt.text
     assert reply.effects == [Effect.DELETE_CONVERSATION]
-    assert worker.conv.answers == {} and worker.conv.attachments == []
+    assert worker.conv.draft.answers == {} and worker.conv.draft.attachments == []
     saved = await worker.press("I have saved it", receipt)
     assert saved.effects == [Effect.DELETE_PRESSED]
 
@@ -76,7 +83,7 @@ async def test_a_whole_report_reaches_the_submitter_and_the_receipt_is_kept():
 async def test_a_conditional_step_appears_only_for_the_answers_it_depends_on():
     worker = Worker()
     await worker.walk_to("danger", choose_forced_labour=False)
-    assert "documents_held" not in worker.conv.answers
+    assert "documents_held" not in worker.conv.draft.answers
     worker = Worker()
     await worker.walk_to("documents_held", choose_forced_labour=True)
     await worker.press("Yes")
@@ -93,7 +100,7 @@ async def test_changing_an_answer_drops_a_conditional_answer_that_no_longer_appl
     await worker.press("Forced labour")  # untick
     await worker.press("Done")
     assert worker.at("danger")
-    assert "documents_held" not in worker.conv.answers
+    assert "documents_held" not in worker.conv.draft.answers
 
 
 async def test_danger_shows_the_partners_emergency_contacts_at_once():
@@ -128,7 +135,7 @@ async def test_optional_steps_can_be_skipped_and_required_ones_cannot():
     assert worker.at("since_when")
     await worker.press("Skip")
     assert worker.at("workers_affected")
-    assert worker.conv.answers["since_when"] is None
+    assert worker.conv.draft.answers["since_when"] is None
     await worker.press("Skip")
     await worker.press("Done")  # no evidence
     await worker.press("Done")  # no outcome
@@ -150,8 +157,8 @@ async def test_a_voice_message_answers_a_text_question():
     await worker.press("No")
     await worker.media(AttachmentKind.VOICE, OGG_VOICE)
     assert worker.at("since_when")
-    assert worker.conv.answers["what_happened"] == {"voice": True}
-    assert [a.step for a in worker.conv.attachments] == ["what_happened"]
+    assert worker.conv.draft.answers["what_happened"] == {"voice": True}
+    assert [a.step for a in worker.conv.draft.attachments] == ["what_happened"]
 
 
 async def test_a_file_where_a_question_is_asked_is_not_downloaded():
@@ -199,7 +206,7 @@ async def test_bad_free_text_gets_a_calm_answer_and_is_not_kept(typed, answer):
     reply = await worker.text(typed)
     assert answer in reply.messages[0].text
     assert worker.at("what_happened")
-    assert "what_happened" not in worker.conv.answers
+    assert "what_happened" not in worker.conv.draft.answers
 
 
 async def test_right_to_left_text_is_kept_and_disguising_characters_are_removed():
@@ -207,7 +214,7 @@ async def test_right_to_left_text_is_kept_and_disguising_characters_are_removed(
     await worker.walk_to("danger")
     await worker.press("No")
     await worker.text("تنخواہ نہیں ملی\u202e\u200b ٣ مہینے")
-    assert worker.conv.answers["what_happened"] == {"text": "تنخواہ نہیں ملی ٣ مہینے"}
+    assert worker.conv.draft.answers["what_happened"] == {"text": "تنخواہ نہیں ملی ٣ مہینے"}
 
 
 async def test_control_characters_are_removed_from_text():
@@ -215,7 +222,7 @@ async def test_control_characters_are_removed_from_text():
     await worker.walk_to("danger")
     await worker.press("No")
     await worker.text("no pay\x00 for\x1b 3 months\nline two")
-    assert worker.conv.answers["what_happened"] == {"text": "no pay for 3 months\nline two"}
+    assert worker.conv.draft.answers["what_happened"] == {"text": "no pay for 3 months\nline two"}
 
 
 @pytest.mark.parametrize("typed", ["many", "-5", "0", "20 people", "99999999999"])
@@ -238,7 +245,7 @@ async def test_numbers_in_any_script_with_group_separators(typed):
     await worker.text("forced overtime")
     await worker.press("This week")
     await worker.text(typed)
-    assert worker.conv.answers["workers_affected"] == 1200
+    assert worker.conv.draft.answers["workers_affected"] == 1200
 
 
 async def test_a_stale_button_has_expired_and_shows_where_the_worker_is():
@@ -249,7 +256,7 @@ async def test_a_stale_button_has_expired_and_shows_where_the_worker_is():
     reply = await worker.send(Press(old.data))
     assert "expired" in reply.messages[0].text
     assert worker.at("what_happened")
-    assert "danger" not in worker.conv.answers or worker.conv.answers["danger"] == "no"
+    assert "danger" not in worker.conv.draft.answers or worker.conv.draft.answers["danger"] == "no"
 
 
 @pytest.mark.parametrize(
@@ -263,13 +270,24 @@ async def test_forged_callback_data_is_refused_gently(data):
     assert worker.at("danger")
 
 
+@pytest.mark.parametrize("code", ["o²", "o٣", "o-1", "o99", "o", "oo1", "o1 "])
+async def test_a_forged_choice_carrying_the_screens_own_token_is_refused_gently(code):
+    worker = Worker()
+    await worker.walk_to("categories")
+    token = worker.button("Wages").data.split(":")[0]
+    reply = await worker.send(Press(f"{token}:{code}"))
+    assert "expired" in reply.messages[0].text
+    assert worker.at("categories")
+    assert "✅" not in " ".join(b.label for b in worker.buttons())
+
+
 async def test_a_button_from_another_conversation_has_expired():
     first, second = Worker(), Worker()
     await first.walk_to("danger")
     await second.walk_to("danger")
     reply = await second.send(Press(first.button("Yes").data))
     assert "expired" in reply.messages[0].text
-    assert "danger" not in second.conv.answers
+    assert "danger" not in second.conv.draft.answers
 
 
 async def test_a_button_before_start_asks_to_start():
@@ -308,7 +326,7 @@ async def test_when_no_partner_can_take_it_the_worker_is_told_and_nothing_is_kep
         )
     reply = await worker.press("Send")
     assert "no organisation can receive this" in reply.messages[0].text
-    assert worker.conv.answers == {}
+    assert worker.conv.draft.answers == {}
 
 
 async def test_a_workplace_without_a_partner_is_said_at_once():
@@ -323,7 +341,7 @@ async def test_one_country_is_chosen_for_the_worker():
     worker = Worker(directory=FakeDirectory(covered={"MY": "klang"}, site_list={}))
     await worker.walk_to("site")
     assert worker.at("site")
-    assert worker.conv.answers["country"] == "MY"
+    assert worker.conv.draft.answers["country"] == "MY"
     await worker.press("Back")
     assert worker.at("consent")
 
@@ -336,17 +354,17 @@ async def test_consent_declined_keeps_nothing():
     reply = await worker.press("No, stop")
     assert "Nothing was sent or kept" in reply.messages[0].text
     assert Effect.DELETE_CONVERSATION in reply.effects
-    assert worker.conv.position is None
+    assert worker.conv.draft.position is None
 
 
 async def test_cancel_and_wipe_forget_the_draft():
     worker = Worker()
     await worker.walk_to("danger")
     reply = await worker.command(Command.CANCEL)
-    assert Effect.DELETE_CONVERSATION in reply.effects and worker.conv.answers == {}
+    assert Effect.DELETE_CONVERSATION in reply.effects and worker.conv.draft.answers == {}
     await worker.walk_to("danger")
     reply = await worker.command(Command.WIPE)
-    assert reply.effects == [Effect.WIPE] and worker.conv.answers == {}
+    assert reply.effects == [Effect.WIPE] and worker.conv.draft.answers == {}
 
 
 async def test_language_can_be_changed_midway_and_the_worker_returns_to_the_same_step():
@@ -355,7 +373,7 @@ async def test_language_can_be_changed_midway_and_the_worker_returns_to_the_same
     await worker.command(Command.LANGUAGE)
     await worker.press("中文")
     assert worker.at("danger")
-    assert worker.conv.answers["categories"] == ["wages"]
+    assert worker.conv.draft.answers["categories"] == ["wages"]
 
 
 async def test_help_and_status_answer_in_the_workers_language():
@@ -405,7 +423,7 @@ async def test_evidence_accepts_several_files_and_refuses_bad_ones_calmly():
     assert "too large" in worker.last.text
     await worker.media(AttachmentKind.VOICE, OGG_VOICE)
     assert "2 files" in worker.last.text
-    assert len(worker.conv.attachments) == 2
+    assert len(worker.conv.draft.attachments) == 2
 
 
 async def test_a_report_limit_per_day_is_told_plainly():
@@ -419,7 +437,7 @@ async def test_a_report_limit_per_day_is_told_plainly():
         def allow_report(self, key):
             return False
 
-    engine = Engine(load_default(), directory, submitter, limits=NoMoreReports())
+    engine = Engine(load_default(), directory, submitter, limits=NoMoreReports(), scrubber=SCRUBBER)
     worker = Worker(engine=engine, directory=directory, submitter=submitter)
     await worker.walk_to("danger")
     await worker.press("No")

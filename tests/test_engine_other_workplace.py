@@ -66,7 +66,7 @@ async def test_changing_to_a_listed_workplace_drops_the_typed_name():
     assert worker.at("site")
     await worker.press("Lamphun Plant 2")
     assert worker.at("categories")
-    assert "other_workplace" not in worker.conv.answers
+    assert "other_workplace" not in worker.conv.draft.answers
 
 
 def test_a_step_can_depend_on_the_workplace_being_another_one_and_on_nothing_else():

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from handlers.conversation import Conversation
+from handlers.conversation import Conversation, WorkingDraft
 from handlers.io import Press
 from handlers.ports import Draft
 from tests.engine_harness import RecordingSubmitter, Worker
@@ -82,7 +82,7 @@ async def test_a_draft_keeps_its_case_id_and_receipt_through_failed_sends():
     submitter = RecordingSubmitter(failures=2)
     worker = Worker(submitter=submitter)
     await walk_to_review(worker)
-    drawn = worker.conv.submission
+    drawn = worker.conv.draft.submission
     assert drawn is not None
     review = worker.last
     await worker.press("Send")
@@ -97,20 +97,20 @@ async def test_a_draft_keeps_its_case_id_and_receipt_through_failed_sends():
 async def test_a_new_draft_gets_a_new_case_id_and_receipt():
     worker = Worker()
     await walk_to_review(worker)
-    first = worker.conv.submission
+    first = worker.conv.draft.submission
     await worker.press("Send")
     await walk_to_review(worker)
-    assert worker.conv.submission is not None and worker.conv.submission != first
+    assert worker.conv.draft.submission is not None and worker.conv.draft.submission != first
 
 
 def test_a_conversation_snapshot_restores_every_answer_and_the_buttons_token():
-    conv = Conversation(key="k", language="th", position=5)
-    conv.answers["categories"] = ["wages"]
-    conv.selection.append("wages")
+    conv = Conversation(key="k", language="th", draft=WorkingDraft(position=5))
+    conv.draft.answers["categories"] = ["wages"]
+    conv.screen.selection.append("wages")
     saved = conv.snapshot()
-    conv.answers["categories"].append("hours")
-    conv.selection.clear()
-    conv.position, conv.token = 6, "changed!"
+    conv.draft.answers["categories"].append("hours")
+    conv.screen.selection.clear()
+    conv.draft.position, conv.screen.token = 6, "changed!"
     conv.restore(saved)
-    assert conv.answers == {"categories": ["wages"]} and conv.selection == ["wages"]
-    assert conv.position == 5 and conv.token != "changed!"
+    assert conv.draft.answers == {"categories": ["wages"]} and conv.screen.selection == ["wages"]
+    assert conv.draft.position == 5 and conv.screen.token != "changed!"

@@ -88,4 +88,4 @@ async def test_checking_a_case_keeps_a_draft_in_progress():
     reply = await worker.press("I have finished reading")
     assert worker.at("danger")
     assert "in danger" in reply.messages[-1].text
-    assert worker.conv.answers["categories"] == ["wages"]
+    assert worker.conv.draft.answers["categories"] == ["wages"]

@@ -25,8 +25,8 @@ from sqlalchemy import insert, select, text, update
 
 from bot import admin
 from bot.database import open_database
+from bot.intake.tracking import StoredTracker
 from crypto.keys import PrivateKey, SigningKey, verify_key_text
-from handlers.tracking import StoredTracker
 from storage import partners
 from storage.migrate import upgrade_to_head
 from storage.models import Case, CaseEntry, Setting, Wrap

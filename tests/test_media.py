@@ -15,19 +15,21 @@ import pytest
 from PIL import ExifTags, Image, ImageCms, ImageFile, ImageStat, PngImagePlugin
 from pypdf import PdfReader, PdfWriter
 
+from bot.intake.pdf import MAX_PDF_PAGES
+from bot.intake.scrub import (
+    MAX_IMAGE_PIXELS,
+    check_voice,
+    clean_attachment,
+    clean_document,
+    scrub_image,
+)
 from handlers.media import (
     MAX_DOWNLOAD_BYTES,
-    MAX_IMAGE_PIXELS,
-    MAX_PDF_PAGES,
     AttachmentKind,
     AttachmentRejected,
     CleanAttachment,
     RejectReason,
     check_declared_size,
-    check_voice,
-    clean_attachment,
-    clean_document,
-    scrub_image,
 )
 
 WORKER_NAME = "Sentinel Worker Name"

@@ -6,7 +6,7 @@ from handlers.conversation import Conversation
 from handlers.engine import Engine
 from handlers.io import Command, CommandInput, Press, Text
 from handlers.questionnaire import QuestionnaireError, StepType, load_default, parse
-from tests.engine_harness import FakeDirectory, RecordingSubmitter
+from tests.engine_harness import SCRUBBER, FakeDirectory, RecordingSubmitter
 
 HEAD = """
 [[steps]]
@@ -125,7 +125,9 @@ max_length = 20
 
 
 async def test_a_single_choice_and_a_condition_on_it_in_an_operators_questionnaire():
-    engine = Engine(parse(questionnaire(SINGLE)), FakeDirectory(), RecordingSubmitter())
+    engine = Engine(
+        parse(questionnaire(SINGLE)), FakeDirectory(), RecordingSubmitter(), scrubber=SCRUBBER
+    )
     conv = Conversation(key="k")
 
     async def press(label):
@@ -150,4 +152,4 @@ async def test_a_single_choice_and_a_condition_on_it_in_an_operators_questionnai
     reply = await press("Back")
     reply = await press("Back")
     await press("Day shift")
-    assert "night_transport" not in conv.answers
+    assert "night_transport" not in conv.draft.answers

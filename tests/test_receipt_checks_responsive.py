@@ -8,9 +8,9 @@ does not fail it, yet one Argon2id run on the loop (about 0.1 s each, 2 s for tw
 import asyncio
 import time
 
+from bot.intake.tracking import StoredTracker
 from crypto.keys import new_signing_key
 from crypto.receipts import new_receipt, new_salt
-from handlers.tracking import StoredTracker
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_to_head
 

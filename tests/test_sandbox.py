@@ -14,8 +14,8 @@ from terminal import Terminal
 
 from bot.cli import main
 from bot.database import open_database
+from bot.intake.submission import StoredSubmitter
 from bot.sandbox import INTERRUPTED, MARKER, run_sandbox
-from handlers.submission import StoredSubmitter
 from storage.models import Case
 
 WALK = [

@@ -25,23 +25,23 @@ def test_an_idle_conversation_is_forgotten_and_wiped():
     store = SessionStore(idle_seconds=1800, clock=clock)
     key = store.key(1)
     session = store.session(key)
-    session.conversation.answers["what_happened"] = {"text": "draft"}
+    session.conversation.draft.answers["what_happened"] = {"text": "draft"}
     clock.now += 1799
     assert store.session(key) is session
     clock.now += 1801
     assert store.sweep() == 1
-    assert session.conversation.answers == {}
+    assert session.conversation.draft.answers == {}
     assert len(store) == 0
-    assert store.session(key).conversation.answers == {}
+    assert store.session(key).conversation.draft.answers == {}
 
 
 def test_a_conversation_idle_too_long_starts_afresh_even_before_the_sweep():
     clock = Clock()
     store = SessionStore(idle_seconds=60, clock=clock)
     key = store.key(1)
-    store.session(key).conversation.answers["x"] = 1
+    store.session(key).conversation.draft.answers["x"] = 1
     clock.now += 61
-    assert store.session(key).conversation.answers == {}
+    assert store.session(key).conversation.draft.answers == {}
 
 
 def test_flooding_is_answered_once_then_ignored_until_the_chat_calms_down():
@@ -76,12 +76,12 @@ def test_an_undelivered_receipt_outlives_the_draft_for_two_days_then_goes():
     key = store.key(1)
     session = store.session(key)
     session.conversation.language = "th"
-    session.conversation.answers["what_happened"] = {"text": "a new draft"}
+    session.conversation.draft.answers["what_happened"] = {"text": "a new draft"}
     session.hold([Message("receipt", must_see=True)], [Effect.DELETE_CONVERSATION], clock.now)
 
     clock.now += 3 * 3600
     assert store.sweep() == 0
-    assert session.conversation.answers == {}  # the draft went at its usual time
+    assert session.conversation.draft.answers == {}  # the draft went at its usual time
     assert store.session(key) is session  # the receipt did not
     assert [m.text for m in session.pending] == ["receipt"]
     assert session.conversation.language == "th"

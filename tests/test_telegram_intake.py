@@ -59,7 +59,7 @@ async def test_nothing_identifying_is_stored_or_logged(database_url, tmp_path, s
     for registered in file_ids:
         sentinels += [registered.file_id, registered.file_unique_id]
     stored = await stored_bytes(database_url, tmp_path)
-    assert "DEBUG bot.telegram_adapter: handled Media" in log_text  # the capture did capture
+    assert "DEBUG bot.telegram.adapter: handled Media" in log_text  # the capture did capture
     for sentinel in sentinels:
         assert sentinel.encode() not in stored, f"{sentinel!r} is stored"
         assert sentinel not in log_text, f"{sentinel!r} is logged"

@@ -74,7 +74,7 @@ async def has_active_key(session: AsyncSession, partner: Partner) -> bool:
 
 async def reachable_countries(session: AsyncSession) -> set[str]:
     """Countries where a worker's report has somewhere to go: a default partner or a site whose
-    partner has an active key (what the bot offers, see handlers.routing)."""
+    partner has an active key (what the bot offers, see bot.intake.directory)."""
     listed = await partners.list_partners(session)
     able = {p.slug for p in listed if any(k.status == StoredKeyStatus.ACTIVE for k in p.keys)}
     reachable = {c.country for p in listed if p.slug in able for c in p.countries}

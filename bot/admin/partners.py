@@ -22,10 +22,10 @@ from bot.admin.checks import (
 )
 from bot.admin.signing import Rehearsal, Signer
 from bot.errors import UserError
+from bot.intake.signed_keys import verify_key_row
 from crypto.errors import UntrustedKeyStatement
 from crypto.keys import KEY_BYTES, PublicKey, VerifyKey, key_id, partner_key_text
 from crypto.statements import KeyStatus
-from handlers.directory import verify_key_row
 from storage import audit, partners
 from storage.errors import NotFound
 from storage.models import EMERGENCY_CONTACTS_LENGTH, Partner, PartnerKey

@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from bot.intake.receipts import RECEIPT_SALT_SETTING
 from crypto.errors import CryptoError
 from crypto.keys import PrivateKey, key_id
 from crypto.payloads import PayloadError, decode_attachment, decode_report
 from crypto.receipts import CaseKeys, derive_case_keys
-from handlers.submission import RECEIPT_SALT_SETTING
 from storage import settings
 from storage.models import Case, CaseEntry, EntryPurpose, Wrap
 

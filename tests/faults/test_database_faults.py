@@ -20,6 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.database import open_database
+from bot.intake.directory import StoredDirectory
+from bot.intake.receipts import receipt_salt
+from bot.intake.scrub import MediaScrubber
+from bot.intake.submission import StoredSubmitter
+from bot.intake.tracking import StoredTracker
 from crypto.keys import PrivateKey, new_partner_key, new_signing_key
 from crypto.receipts import parse_receipt
 from handlers.conversation import Mode
@@ -28,9 +33,6 @@ from handlers.i18n import translator
 from handlers.io import Command, Effect, Press, Reply
 from handlers.media import AttachmentKind
 from handlers.questionnaire import load_default
-from handlers.routing import StoredDirectory
-from handlers.submission import StoredSubmitter, receipt_salt
-from handlers.tracking import StoredTracker
 from storage.db import create_engine, session_factory
 from storage.models import Case
 from tests.engine_harness import Worker, jpeg_bytes
@@ -63,7 +65,7 @@ async def world(database_url):
         directory = StoredDirectory(sessions, ttl=0, stale=0)
         submitter = StoredSubmitter(sessions, directory, signing_key.verify_key, salt)
         tracker = StoredTracker(sessions, salt, signing_key.verify_key)
-        engine = Engine(load_default(), directory, submitter, tracker)
+        engine = Engine(load_default(), directory, submitter, tracker, scrubber=MediaScrubber())
         faults = DatabaseFaults.install(sessions)
         yield World(database_url, sessions, engine, tracker, faults, partner_key)
 
@@ -103,7 +105,7 @@ def same_draft_anew(template: Worker) -> Worker:
     """Another worker with the same answers as `template`'s, and a case id of their own."""
     worker = Worker(engine=template.engine)
     worker.conv = template.conv.snapshot()
-    worker.conv.submission = None
+    worker.conv.draft.submission = None
     worker.replies = list(template.replies)
     return worker
 
@@ -147,7 +149,7 @@ async def test_a_failure_at_any_call_of_send_is_answered_and_try_again_stores_on
         assert receipt_in(reply) is None, f"a receipt despite a failure at call {number}"
         assert_busy_in_thai(reply)
         assert Effect.DELETE_CONVERSATION not in reply.effects
-        assert worker.at("review") and worker.conv.attachments  # the draft is all there
+        assert worker.at("review") and worker.conv.draft.attachments  # the draft is all there
         assert await stored(world) == before  # nothing, not even half
 
         again = await worker.press(th("Try again"))
@@ -238,7 +240,9 @@ async def test_the_directorys_last_good_snapshot_carries_a_worker_through_a_shor
         directory = StoredDirectory(sessions, ttl=0)  # reloaded each time, stale allowed
         salt = await receipt_salt(sessions)
         submitter = StoredSubmitter(sessions, directory, signing_key.verify_key, salt)
-        worker = Worker(engine=Engine(load_default(), directory, submitter))
+        worker = Worker(
+            engine=Engine(load_default(), directory, submitter, scrubber=MediaScrubber())
+        )
         await walk_to_site(worker)
         faults = DatabaseFaults.install(sessions)
         faults.down = True
@@ -272,7 +276,9 @@ async def test_a_database_that_cannot_be_reached_at_all_is_answered_on_every_pat
         directory = StoredDirectory(sessions)
         submitter = StoredSubmitter(sessions, directory, signing_key.verify_key, b"\0" * 16)
         tracker = StoredTracker(sessions, b"\0" * 16, signing_key.verify_key)
-        worker = Worker(engine=Engine(load_default(), directory, submitter, tracker))
+        worker = Worker(
+            engine=Engine(load_default(), directory, submitter, tracker, scrubber=MediaScrubber())
+        )
         await worker.command(Command.START)
         await worker.press("ไทย")
         await worker.press(th("I have read this"))

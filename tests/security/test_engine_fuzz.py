@@ -35,7 +35,7 @@ from handlers.io import (
 from handlers.media import AttachmentKind
 from handlers.ports import CaseView, Draft, Route, StorageUnavailable
 from handlers.questionnaire import load_default
-from tests.engine_harness import OGG_VOICE, FakeDirectory, jpeg_bytes
+from tests.engine_harness import OGG_VOICE, SCRUBBER, FakeDirectory, jpeg_bytes
 
 BUSY = {
     translator(language).gettext(
@@ -230,7 +230,11 @@ async def play(actions: list[object], report_at: int | None = None) -> set[str]:
     weather = Weather()
     submitter = StoringSubmitter(weather)
     engine = Engine(
-        load_default(), FlakyDirectory(weather=weather), submitter, FlakyTracker(weather)
+        load_default(),
+        FlakyDirectory(weather=weather),
+        submitter,
+        FlakyTracker(weather),
+        scrubber=SCRUBBER,
     )
     conv = Conversation(key="fuzz", profile_language="th")
     shown: list[list[tuple[str, str]]] = []  # (label, data) of each reply's buttons, oldest first

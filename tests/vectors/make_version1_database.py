@@ -26,6 +26,10 @@ from sqlalchemy import select
 
 from bot import admin
 from bot.database import open_database
+from bot.intake.directory import StoredDirectory
+from bot.intake.receipts import receipt_salt
+from bot.intake.submission import StoredSubmitter
+from bot.intake.tracking import StoredTracker
 from bot.server import make_app, runner_options
 from crypto import envelope
 from crypto.keys import verify_key_text
@@ -34,9 +38,6 @@ from desk.client import CaseClient
 from handlers.conversation import DraftAttachment
 from handlers.media import AttachmentKind, CleanAttachment
 from handlers.ports import Draft
-from handlers.routing import StoredDirectory
-from handlers.submission import StoredSubmitter, receipt_salt
-from handlers.tracking import StoredTracker
 from storage.migrate import upgrade_to_head
 from storage.models import Case, CaseEntry, Setting, Wrap
 

@@ -15,7 +15,6 @@ from typing import Final, TypeVar
 
 from telegram import (
     Bot,
-    BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
@@ -27,10 +26,9 @@ from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot import delivery
-from bot.delivery import RetryPolicy, attempt
+from bot.telegram import delivery
+from bot.telegram.delivery import RetryPolicy, attempt
 from handlers.engine import Engine
-from handlers.i18n import N_, OFFERED_LANGUAGES, translator
 from handlers.io import (
     Button,
     Command,
@@ -56,15 +54,6 @@ DELETE_BATCH: Final = 100
 MAX_COPIES: Final = 8
 """At most this many ids below a retried message are taken for copies of it."""
 _Shown = tuple[Message, list[int]]
-
-COMMAND_DESCRIPTIONS: Final = (
-    (Command.REPORT, N_("Report a problem")),
-    (Command.STATUS, N_("Check your report with your receipt number")),
-    (Command.LANGUAGE, N_("Change the language")),
-    (Command.CANCEL, N_("Stop and throw away what you wrote")),
-    (Command.WIPE, N_("Delete the messages of this chat")),
-    (Command.HELP, N_("How this works")),
-)
 
 
 class TelegramAdapter:
@@ -328,15 +317,6 @@ def _file(session: Session, message: Message, ids: list[int]) -> None:
         session.fleeting.extend(ids)
     else:
         session.transcript.extend(ids)
-
-
-async def set_commands(bot: Bot) -> None:
-    """The command menu, in every offered language (Telegram picks by the phone's language)."""
-    for language in OFFERED_LANGUAGES:
-        _ = translator(language).gettext
-        commands = [BotCommand(command.value, _(text)) for command, text in COMMAND_DESCRIPTIONS]
-        code = "" if language == "en" else language.split("_")[0]
-        await bot.set_my_commands(commands, language_code=code or None)
 
 
 def _command(text: str) -> Input:

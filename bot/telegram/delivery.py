@@ -30,7 +30,7 @@ from typing import Generic, TypeVar
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.aiohttp_request import NOT_SENT
+from bot.telegram.aiohttp_request import NOT_SENT
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

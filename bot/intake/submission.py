@@ -14,30 +14,23 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.intake import receipts
+from bot.intake.outage import storage_unavailable_on_error
+from bot.intake.signed_keys import NoUsablePartnerKey, sealing_key
 from crypto.envelope import Author, Context, Purpose, seal
 from crypto.errors import UntrustedKeyStatement
 from crypto.ids import new_entry_id
 from crypto.keys import PublicKey, VerifyKey
 from crypto.payloads import AttachmentHeader, encode_attachment, encode_report
-from crypto.receipts import CaseKeys, new_receipt, new_salt
-from handlers import argon2
-from handlers.directory import NoUsablePartnerKey, sealing_key
-from handlers.outage import storage_unavailable_on_error
+from crypto.receipts import CaseKeys, new_receipt
 from handlers.ports import Directory, Draft, NoRoute, SubmissionFailed
-from storage import cases, partners, settings
+from storage import cases, partners
 from storage.errors import AlreadyExists, StorageError
 from storage.models import EntryAuthor, EntryPurpose
 
 log = logging.getLogger(__name__)
 
-RECEIPT_SALT_SETTING: Final = "receipt_salt"
 RECEIPT_DRAWS: Final = 3
-
-
-async def receipt_salt(sessions: async_sessionmaker[AsyncSession]) -> bytes:
-    """The deployment's receipt salt, made on first use and kept in the database."""
-    async with sessions() as session, session.begin():
-        return await settings.get_or_create(session, RECEIPT_SALT_SETTING, new_salt)
 
 
 @dataclass(frozen=True)
@@ -75,7 +68,7 @@ class StoredSubmitter:
             raise NoRoute(draft.country)
         receipt = draft.receipt
         for _draw in range(RECEIPT_DRAWS):
-            keys = await argon2.case_keys(receipt, self._salt)
+            keys = await receipts.case_keys(receipt, self._salt)
             partner_id, public_key, holder = await self._prepare(route.partner, keys.lookup_id)
             if holder == draft.case_id:
                 return receipt

@@ -16,7 +16,7 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.outage import DATABASE_ERRORS, unavailable
+from bot.intake.outage import DATABASE_ERRORS, unavailable
 from handlers.ports import Route
 from storage import partners, sites
 from storage.models import KeyStatus

@@ -1,7 +1,7 @@
 """The worker's way back to their case: a receipt opens the status and the caseworker's replies.
 
-The receipt is turned into keys by Argon2id on its own small thread pool (handlers/argon2.py), so
-that a flood of /status requests can neither block the event loop nor exhaust memory.
+The receipt is turned into keys by Argon2id on its own small thread pool (bot/intake/receipts.py),
+so that a flood of /status requests can neither block the event loop nor exhaust memory.
 """
 
 from __future__ import annotations
@@ -12,6 +12,10 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.intake import receipts
+from bot.intake.outage import DATABASE_ERRORS, unavailable
+from bot.intake.signed_keys import NoUsablePartnerKey, sealing_key
+from bot.intake.submission import worker_entry
 from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
 from crypto.errors import CryptoError
 from crypto.ids import new_entry_id
@@ -23,12 +27,8 @@ from crypto.payloads import (
     encode_attachment,
     encode_message,
 )
-from handlers import argon2
-from handlers.directory import NoUsablePartnerKey, sealing_key
 from handlers.media import CleanAttachment
-from handlers.outage import DATABASE_ERRORS, unavailable
 from handlers.ports import CaseView, NoRoute, SubmissionFailed
-from handlers.submission import worker_entry
 from storage import cases, partners
 from storage.errors import StorageError
 from storage.models import EntryPurpose
@@ -59,7 +59,7 @@ class StoredTracker:
             raise unavailable("a receipt could not be looked up", exc) from exc
 
     async def _lookup(self, receipt: str) -> CaseView | None:
-        keys = await argon2.case_keys(receipt, self._salt)
+        keys = await receipts.case_keys(receipt, self._salt)
         async with self._sessions() as session:
             case = await cases.find_case_by_lookup_id(session, keys.lookup_id, with_entries=False)
             if case is None:

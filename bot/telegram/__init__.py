@@ -1,0 +1,1 @@
+"""The Telegram side: the PTB adapter, its Bot API connection, long polling, and delivery."""
