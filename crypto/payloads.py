@@ -12,6 +12,8 @@ import struct
 from dataclasses import dataclass
 from typing import Any, Final
 
+from vocabulary import STATUSES
+
 REPORT_FORMAT: Final = "grievance-report"
 ATTACHMENT_FORMAT: Final = "grievance-attachment"
 PAYLOAD_VERSION: Final = 1
@@ -113,8 +115,6 @@ def decode_message(plaintext: bytes) -> str:
 
 
 STATUS_CHANGE_FORMAT: Final = "grievance-status-change"
-CASE_STATUSES: Final = ("new", "acknowledged", "investigating", "remediation", "resolved", "closed")
-"""The statuses a status change may name: the case API's, in the order a case moves."""
 _STATUS_CHANGE_KEYS: Final = frozenset({"format", "version", "status", "previous"})
 
 
@@ -132,7 +132,7 @@ class StatusChange:
 
 def encode_status_change(status: str, previous: str) -> bytes:
     """A status change's plaintext (UTF-8 JSON); ValueError for a status the format lacks."""
-    if status not in CASE_STATUSES or previous not in CASE_STATUSES or status == previous:
+    if status not in STATUSES or previous not in STATUSES or status == previous:
         raise ValueError("a status change names two different case statuses")
     document = {
         "format": STATUS_CHANGE_FORMAT,
@@ -167,6 +167,6 @@ def decode_status_change(plaintext: bytes) -> StatusChange:
     ):
         raise PayloadError("not a status change payload")
     status, previous = document["status"], document["previous"]
-    if status not in CASE_STATUSES or previous not in CASE_STATUSES or status == previous:
+    if status not in STATUSES or previous not in STATUSES or status == previous:
         raise PayloadError("a status change payload with an unknown or unchanged status")
     return StatusChange(status, previous)

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
-from crypto.envelope import AUTHOR_OF, Envelope, Purpose, open_envelope, stored_context
+from crypto.envelope import AUTHOR_OF, Envelope, open_envelope, stored_context
 from crypto.errors import CryptoError, DecryptionError
 from crypto.keys import PrivateKey, key_id
 from crypto.payloads import (
@@ -24,20 +24,10 @@ from crypto.payloads import (
     decode_status_change,
     is_status_change,
 )
-from desk.client import STATUSES, Case, Entry
+from desk.client import Case, Entry
 from desk.languages import Language, language
+from vocabulary import SETTLED, STATUSES, Author, CaseStatus, Purpose, status_label
 
-WORKER_STATUS_LABELS: Final = {
-    "new": "Received",
-    "acknowledged": "Seen by the organisation",
-    "investigating": "Being looked into",
-    "remediation": "Being put right",
-    "resolved": "Resolved",
-    "closed": "Closed",
-}
-"""What the worker reads for each status (in English here; in their language on the phone)."""
-SETTLED: Final = frozenset({"resolved", "closed"})
-"""A case in one of these is no longer urgent, danger or not."""
 FIRST_WORDS: Final = 80
 """Characters of "what happened" shown in a case list."""
 _SAFE_SUFFIX: Final = re.compile(r"\.[a-z0-9]{1,8}")
@@ -194,12 +184,12 @@ class StatusChanged:
     @property
     def purpose(self) -> str:
         """Sealed as a note: to the partner's key only."""
-        return Purpose.NOTE.value
+        return Purpose.NOTE
 
     @property
     def worker_label(self) -> str:
         """What the worker reads for the new status."""
-        return WORKER_STATUS_LABELS.get(self.status, self.status)
+        return status_label(self.status)
 
 
 @dataclass(frozen=True)
@@ -248,7 +238,7 @@ class CaseView:
             for item in self.thread
             if item.entry_id in entry_ids
             and not item.seen
-            and item.author == "worker"
+            and item.author == Author.WORKER
             and item.entry_id not in listed
         )
         thread = tuple(
@@ -265,7 +255,7 @@ class CaseView:
     @property
     def needs_reading(self) -> bool:
         """New, or the worker added something nobody has opened: read before the rest."""
-        return self.status == "new" or self.unseen_follow_ups > 0
+        return self.status == CaseStatus.NEW or self.unseen_follow_ups > 0
 
     @property
     def danger(self) -> bool:
@@ -280,7 +270,7 @@ class CaseView:
     @property
     def worker_status(self) -> str:
         """What the worker reads for the current status."""
-        return WORKER_STATUS_LABELS.get(self.status, self.status)
+        return status_label(self.status)
 
     @property
     def attachments(self) -> tuple[Attachment, ...]:
@@ -334,7 +324,7 @@ def open_case(
     listed: Mapping[str, tuple[str, str]] = {}
     opened: set[str] = set()
     for entry in sorted(case.entries, key=lambda e: e.seq):
-        if entry.purpose == Purpose.REPORT.value and report is None:
+        if entry.purpose == Purpose.REPORT and report is None:
             try:
                 report = _report(entry, keyring.open(case.id, entry))
                 listed = report.attachments
@@ -343,14 +333,14 @@ def open_case(
             except _UNREADABLE as exc:
                 problem = _why(exc)
             continue
-        if entry.purpose == Purpose.ATTACHMENT.value and entry.body is None:
+        if entry.purpose == Purpose.ATTACHMENT and entry.body is None:
             items.append(_listed_file(entry, listed))
         elif thread:
             item = _item(case.id, entry, keyring, keep_files)
             items.append(item)
             if not isinstance(item, Unreadable):
                 opened.add(entry.id)
-    unseen = [e for e in case.entries if e.author == "worker" and not e.seen]
+    unseen = [e for e in case.entries if e.author == Author.WORKER and not e.seen]
     return CaseView(
         id=case.id,
         status=case.status,
@@ -361,7 +351,7 @@ def open_case(
         thread=tuple(items),
         # What the worker added after the report: the report and the files it lists do not count.
         unseen_follow_ups=sum(
-            1 for e in unseen if e.purpose != Purpose.REPORT.value and e.id not in listed
+            1 for e in unseen if e.purpose != Purpose.REPORT and e.id not in listed
         ),
         opened_unseen=tuple(e.id for e in unseen if e.id in opened),
         unseen_entries=case.unseen_entries,
@@ -404,7 +394,7 @@ def _kind(kind: str) -> str:
 def _item(case_id: str, entry: Entry, keyring: Keyring, keep_files: bool) -> ThreadItem:
     try:
         plaintext = keyring.open(case_id, entry)
-        if entry.purpose == Purpose.ATTACHMENT.value:
+        if entry.purpose == Purpose.ATTACHMENT:
             header, data = decode_attachment(plaintext)
             suffix = header.suffix.lower() if _SAFE_SUFFIX.fullmatch(header.suffix.lower()) else ""
             return Attachment(
@@ -420,7 +410,7 @@ def _item(case_id: str, entry: Entry, keyring: Keyring, keep_files: bool) -> Thr
                 data if keep_files else None,
                 seen=entry.seen,
             )
-        if entry.purpose == Purpose.NOTE.value and is_status_change(plaintext):
+        if entry.purpose == Purpose.NOTE and is_status_change(plaintext):
             change = decode_status_change(plaintext)
             return StatusChanged(
                 entry.id,

@@ -24,14 +24,14 @@ from bot import admin
 from bot.cli import main
 from bot.database import open_database
 from bot.server import make_app
-from crypto.envelope import Context, Envelope, Purpose, open_envelope, seal
+from crypto.envelope import Context, Envelope, open_envelope, seal
 from crypto.ids import new_case_id, new_entry_id
 from crypto.keyfile import KdfParams, write_partner_key
 from crypto.keys import PrivateKey, PublicKey, key_id, new_partner_key, new_signing_key
 from crypto.payloads import AttachmentHeader, encode_attachment, encode_message, encode_report
 from storage import cases, partners
 from storage.migrate import upgrade_to_head
-from storage.models import CaseStatus, EntryAuthor, EntryPurpose
+from vocabulary import Author, CaseStatus, Purpose
 
 Sessions = async_sessionmaker[AsyncSession]
 PASSPHRASE = "the caseworker's passphrase"
@@ -206,11 +206,9 @@ def sealed_entry(
 ) -> cases.NewEntry:
     entry_id = entry_id or new_entry_id()
     envelope = seal(plaintext, Context(case_id, entry_id, purpose), to)
-    author = (
-        EntryAuthor.CASEWORKER if purpose in {Purpose.REPLY, Purpose.NOTE} else EntryAuthor.WORKER
-    )
+    author = Author.CASEWORKER if purpose in {Purpose.REPLY, Purpose.NOTE} else Author.WORKER
     return cases.NewEntry(
-        entry_id, EntryPurpose(purpose.value), author, envelope.body, dict(envelope.wraps)
+        entry_id, Purpose(purpose.value), author, envelope.body, dict(envelope.wraps)
     )
 
 

@@ -30,13 +30,14 @@ from nacl.public import PrivateKey
 
 from crypto import keys as project_keys
 from crypto import receipts as project_receipts
-from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
+from crypto.envelope import Context, Envelope, open_envelope
 from crypto.errors import DecryptionError
 from crypto.keyfile import read_partner_key
 from crypto.keys import parse_partner_key, parse_verify_key
 from crypto.payloads import PayloadError, StatusChange, decode_status_change, encode_status_change
 from crypto.receipts import derive_case_keys, parse_receipt
-from crypto.statements import KeyStatement, KeyStatus, verify_statement
+from crypto.statements import KeyStatement, verify_statement
+from vocabulary import Author, KeyStatus, Purpose
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "vectors.json").read_text())

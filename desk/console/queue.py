@@ -18,8 +18,8 @@ from typing import Any, Final
 
 from desk.assignment import Team
 from desk.cases import CaseView, Message, triage_key
-from desk.client import STATUSES
 from desk.reports import CaseFacts, facts_of
+from vocabulary import STATUSES, CaseStatus
 
 PAGE_SIZE: Final = 50
 """Rows on one page of the queue: a screen or two, quick to read and to render."""
@@ -237,7 +237,7 @@ class Queue:
         return {
             "total": len(self.rows),
             "urgent": sum(row.urgent for row in self.rows),
-            "new": sum(row.status == "new" for row in self.rows),
+            "new": sum(row.status == CaseStatus.NEW for row in self.rows),
             "unread": sum(row.unread > 0 for row in self.rows),
             "mine": sum(self.team.is_me(row.assignee) for row in self.rows),
             "unopened": sum(not row.opened for row in self.rows),

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-from desk.cases import SETTLED, CaseView
+from desk.cases import CaseView
+from vocabulary import SETTLED, CaseStatus
 
 MAX_LABEL: Final = 80
 """Characters of a workplace, country or problem name: a name, never an account."""
@@ -53,7 +54,7 @@ def facts_of(view: CaseView) -> CaseFacts | None:
     changes = view.status_changes
     # Complete when the first recorded change left "new", or nothing was ever changed. A case
     # changed before desks recorded changes starts elsewhere: its days are not known.
-    dated = changes[0].previous == "new" if changes else view.status == "new"
+    dated = (changes[0].previous if changes else view.status) == CaseStatus.NEW
     acknowledged = resolved = None
     if dated and changes:
         acknowledged = _days(received, changes[0].day)

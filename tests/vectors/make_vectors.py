@@ -20,12 +20,13 @@ from nacl import bindings
 from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
-from crypto.envelope import FORMAT_VERSION, Author, Context, Purpose, seal, unwrap_data_key
+from crypto.envelope import FORMAT_VERSION, Context, seal, unwrap_data_key
 from crypto.keyfile import KdfParams, write_partner_key
 from crypto.keys import key_id, partner_key_text, verify_key_text
 from crypto.payloads import decode_status_change, encode_status_change
 from crypto.receipts import derive_case_keys, parse_receipt
-from crypto.statements import KeyStatement, KeyStatus, sign_statement
+from crypto.statements import KeyStatement, sign_statement
+from vocabulary import Author, KeyStatus, Purpose
 
 OUT = Path(__file__).with_name("vectors.json")
 PARTNER_SECRET = bytes(range(1, 33))
