@@ -101,6 +101,38 @@ class CredentialRole(StrEnum):
     LEAD = "lead"
 
 
+class StepRole(StrEnum):
+    """What a questionnaire step means to the desk, whatever its id: what it triages on.
+
+    A questionnaire gives a step its role (`role = "danger"`; the country and site steps have
+    theirs by their type), the sealed report names each role's step (docs/FORMAT.md), and the
+    desk, the console and the buyers' reports read the answers by role, never by step id.
+    """
+
+    DANGER = "danger"
+    """A yes/no step: "yes" means someone is in danger right now, and the case is urgent."""
+    CATEGORIES = "categories"
+    """The kinds of problem: option ids, counted in the buyers' reports."""
+    COUNTRY = "country"
+    WORKPLACE = "workplace"
+    """The site step: a workplace's slug, or other/undisclosed."""
+    OWN_WORDS = "own_words"
+    """What happened, in the worker's own words (typed or a voice note)."""
+
+
+DEFAULT_QUESTIONNAIRE_ROLES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        StepRole.DANGER: "danger",
+        StepRole.CATEGORIES: "categories",
+        StepRole.COUNTRY: "country",
+        StepRole.WORKPLACE: "site",
+        StepRole.OWN_WORDS: "what_happened",
+    }
+)
+"""Role -> step id in the default questionnaire: how a report sealed before reports named their
+roles is read (it came from that questionnaire; a test keeps the two the same)."""
+
+
 ID_ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 """Crockford's base32: no I, L, O or U, so a caseworker can read a case id aloud without doubt."""
 CASE_ID_CHARS: Final = 12

@@ -76,7 +76,7 @@ from desk.cases import Keyring  # noqa: E402
 from desk.client import CaseClient  # noqa: E402
 from storage import partners  # noqa: E402
 from storage.models import Case, CaseEntry, Wrap  # noqa: E402
-from vocabulary import CaseStatus, Purpose  # noqa: E402
+from vocabulary import DEFAULT_QUESTIONNAIRE_ROLES, CaseStatus, Purpose  # noqa: E402
 
 SLUG = "mekong-workers"
 PASSPHRASE = "bench passphrase, throwaway keys"
@@ -145,7 +145,10 @@ def _report(rng: random.Random, attachments: list[dict[str, str]]) -> tuple[byte
             "answer": "Stop the problem, Get the money I am owed",
         },
     }
-    return encode_report("default", 1, language, answers, readable, attachments), danger
+    report = encode_report(
+        "default", 1, language, answers, readable, attachments, DEFAULT_QUESTIONNAIRE_ROLES
+    )
+    return report, danger
 
 
 def make_rows(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -41,8 +42,10 @@ def encode_report(
     answers: dict[str, Any],
     readable: dict[str, dict[str, str]],
     attachments: list[dict[str, str]],
+    roles: Mapping[str, str],
 ) -> bytes:
-    """The report entry's plaintext (UTF-8 JSON)."""
+    """The report entry's plaintext (UTF-8 JSON); `roles` names the step of each role
+    (vocabulary.StepRole), which the desk triages on."""
     document = {
         "format": REPORT_FORMAT,
         "version": PAYLOAD_VERSION,
@@ -52,6 +55,7 @@ def encode_report(
         "answers": answers,
         "readable": readable,
         "attachments": attachments,
+        "roles": dict(roles),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

@@ -26,7 +26,16 @@ from crypto.payloads import (
 )
 from desk.client import Case, Entry
 from desk.languages import Language, language
-from vocabulary import SETTLED, STATUSES, Author, CaseStatus, Purpose, status_label
+from vocabulary import (
+    DEFAULT_QUESTIONNAIRE_ROLES,
+    SETTLED,
+    STATUSES,
+    Author,
+    CaseStatus,
+    Purpose,
+    StepRole,
+    status_label,
+)
 
 FIRST_WORDS: Final = 80
 """Characters of "what happened" shown in a case list."""
@@ -84,6 +93,8 @@ class Answer:
     step: str
     question: str
     answer: str
+    role: str | None = None
+    """What the step means to the desk (vocabulary.StepRole), if anything."""
 
 
 @dataclass(frozen=True)
@@ -107,16 +118,34 @@ class Report:
     questionnaire: str
     attachments: Mapping[str, tuple[str, str]]
     """Entry id -> (step, kind) of the files sent with the report."""
+    roles: Mapping[str, str] = field(default_factory=lambda: DEFAULT_QUESTIONNAIRE_ROLES)
+    """Role -> step id, as the report names them (those of the default questionnaire for a
+    report sealed before reports named them)."""
 
     @property
     def answers(self) -> tuple[Answer, ...]:
         """Every question and answer, in the questionnaire's order (built when asked: a list of
         thousands of cases never needs them)."""
+        role_of = {step: role for role, step in self.roles.items()}
         return tuple(
-            Answer(str(step), str(pair.get("question", step)), str(pair.get("answer", "")))
+            Answer(
+                str(step),
+                str(pair.get("question", step)),
+                str(pair.get("answer", "")),
+                role_of.get(step),
+            )
             for step, pair in self.readable.items()
             if isinstance(pair, dict)
         )
+
+    def answer_to(self, role: StepRole) -> str:
+        """The English words of the answer of the step with `role`; empty if none."""
+        return _answer(self.readable, self.roles.get(role, ""))
+
+    def raw_answer(self, role: StepRole) -> Any:
+        """The answer as sealed (an option id, a slug, a country code ...) of the step with
+        `role`; None if none."""
+        return self.raw_answers.get(self.roles.get(role, ""))
 
     def first_words(self, limit: int = FIRST_WORDS) -> str:
         """The start of "what happened", on one line, cut at a word."""
@@ -450,7 +479,10 @@ def _report(entry: Entry, plaintext: bytes) -> Report:
     readable = document.get("readable")
     if not isinstance(answers, dict) or not isinstance(readable, dict):
         raise PayloadError("a report without answers")
-    categories = answers.get("categories")
+    roles = _roles(document.get("roles"))
+    categories = answers.get(roles.get(StepRole.CATEGORIES, ""))
+    if isinstance(categories, str):  # a single-choice step
+        categories = [categories]
     listed = {
         str(item["entry_id"]): (str(item.get("step", "")), str(item.get("kind", "file")))
         for item in document.get("attachments") or ()
@@ -462,14 +494,32 @@ def _report(entry: Entry, plaintext: bytes) -> Report:
         language=language(str(document.get("language") or "en")),
         readable=readable,
         raw_answers=answers,
-        danger=answers.get("danger") == "yes",
+        danger=answers.get(roles.get(StepRole.DANGER, "")) == "yes",
         categories=tuple(str(c) for c in categories) if isinstance(categories, list) else (),
-        categories_text=_answer(readable, "categories"),
-        workplace=_answer(readable, "site") or _answer(readable, "country"),
-        what_happened=_what_happened(answers),
+        categories_text=_answer(readable, roles.get(StepRole.CATEGORIES, "")),
+        workplace=_answer(readable, roles.get(StepRole.WORKPLACE, ""))
+        or _answer(readable, roles.get(StepRole.COUNTRY, "")),
+        what_happened=_what_happened(answers, roles.get(StepRole.OWN_WORDS, "")),
         questionnaire=f"{document.get('questionnaire')} v{document.get('questionnaire_version')}",
         attachments=listed,
+        roles=roles,
     )
+
+
+def _roles(sealed: Any) -> Mapping[str, str]:
+    """The report's roles; a report sealed before reports named them came from the default
+    questionnaire. Anyone with the partner's public key can seal a report: only string pairs
+    of known roles are kept."""
+    if sealed is None:
+        return DEFAULT_QUESTIONNAIRE_ROLES
+    if not isinstance(sealed, dict):
+        raise PayloadError("a report whose roles are not a table")
+    known = frozenset(StepRole)
+    return {
+        role: step
+        for role, step in sealed.items()
+        if role in known and isinstance(step, str)  # JSON keys are strings
+    }
 
 
 def _answer(readable: Mapping[str, Any], step: str) -> str:
@@ -477,9 +527,9 @@ def _answer(readable: Mapping[str, Any], step: str) -> str:
     return str(pair.get("answer", "")) if isinstance(pair, dict) else ""
 
 
-def _what_happened(answers: Mapping[str, Any]) -> str:
-    """The worker's account: the `what_happened` step, else the first free-text answer."""
-    candidates = [answers.get("what_happened"), *answers.values()]
+def _what_happened(answers: Mapping[str, Any], own_words: str) -> str:
+    """The worker's account: the answer of the own-words step, else the first free-text one."""
+    candidates = [answers.get(own_words), *answers.values()]
     for value in candidates:
         if isinstance(value, dict) and isinstance(value.get("text"), str):
             return str(value["text"])

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from desk.cases import Attachment, CaseView, Message, StatusChanged, ThreadItem
 from desk.client import DeskError
-from vocabulary import Author, CaseStatus
+from vocabulary import Author, CaseStatus, StepRole
 
 EXPORT_FORMAT: Final = "grievance-desk-export"
 EXPORT_VERSION: Final = 1
@@ -34,7 +34,10 @@ CASE_COLUMNS: Final = (
     "categories",
     "what_happened",
 )
-_COVERED_STEPS: Final = frozenset({"site", "categories", "danger", "what_happened"})
+_COVERED_ROLES: Final = frozenset(
+    {StepRole.WORKPLACE, StepRole.CATEGORIES, StepRole.DANGER, StepRole.OWN_WORDS}
+)
+"""The answers the case columns show; every other answer gets a column of its own."""
 
 
 def clean(text: str, *, lines: bool = False) -> str:
@@ -289,7 +292,7 @@ def export_csv(views: list[CaseView]) -> str:
     extra: dict[str, str] = {}
     for view in views:
         for answer in view.report.answers if view.report else ():
-            if answer.step not in _COVERED_STEPS and answer.step not in extra:
+            if answer.role not in _COVERED_ROLES and answer.step not in extra:
                 title = answer.question if answer.question not in extra.values() else answer.step
                 extra[answer.step] = title
     out = io.StringIO()

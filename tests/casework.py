@@ -34,7 +34,7 @@ from crypto.payloads import AttachmentHeader, encode_attachment, encode_message,
 from storage import cases, partners
 from storage.db import create_engine
 from storage.db import session_factory as make_session_factory
-from vocabulary import Author, Purpose
+from vocabulary import DEFAULT_QUESTIONNAIRE_ROLES, Author, Purpose
 
 Sessions = async_sessionmaker[AsyncSession]
 REPORT_TEXT = "SENTINEL-REPORT the supervisor keeps our passports in his drawer"
@@ -143,7 +143,9 @@ async def store_case(
     report_id = new_entry_id()
     answers = {"what_happened": {"text": text}, "categories": ["passports"]}
     readable = {"what_happened": {"question": "What happened?", "answer": text}}
-    report = encode_report("default", 1, "th", answers, readable, listed)
+    report = encode_report(
+        "default", 1, "th", answers, readable, listed, DEFAULT_QUESTIONNAIRE_ROLES
+    )
     entries.insert(0, _sealed(case_id, report_id, Purpose.REPORT, report, [partner_key]))
     async with sessions() as session, session.begin():
         partner = await partners.get_partner(session, slug)

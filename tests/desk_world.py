@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import os
 import secrets
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from crypto.keys import PrivateKey, PublicKey, key_id, new_partner_key, new_sign
 from crypto.payloads import AttachmentHeader, encode_attachment, encode_message, encode_report
 from storage import cases, partners
 from storage.migrate import upgrade_to_head
-from vocabulary import Author, CaseStatus, Purpose
+from vocabulary import DEFAULT_QUESTIONNAIRE_ROLES, Author, CaseStatus, Purpose
 
 Sessions = async_sessionmaker[AsyncSession]
 PASSPHRASE = "the caseworker's passphrase"
@@ -171,8 +172,10 @@ def report_payload(
     attachments: Sequence[dict[str, str]] = (),
     site: str = "lamphun-2",
     country: tuple[str, str] = ("TH", "Thailand"),
+    roles: Mapping[str, str] | None = DEFAULT_QUESTIONNAIRE_ROLES,
 ) -> bytes:
-    """A report as the engine writes it: option ids in `answers`, English words in `readable`."""
+    """A report as the engine writes it: option ids in `answers`, English words in `readable`;
+    `roles` None for one as sealed before reports named their roles."""
     chosen = list(categories)
     answers: dict[str, Any] = {
         "country": country[0],
@@ -194,7 +197,14 @@ def report_payload(
         "workers_affected": {"question": "Workers affected", "answer": "12"},
         "evidence": {"question": "Evidence", "answer": f"{len(attachments)} files"},
     }
-    return encode_report("default", 1, language, answers, readable, list(attachments))
+    payload = encode_report(
+        "default", 1, language, answers, readable, list(attachments), roles or {}
+    )
+    if roles is not None:
+        return payload
+    document = json.loads(payload)
+    del document["roles"]
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def sealed_entry(

@@ -143,6 +143,7 @@ def _seal_draft(draft: Draft, partner_key: PublicKey, case_keys: CaseKeys) -> _S
         draft.answers,
         draft.readable,
         listed,
+        draft.roles,
     )
     # The report is the case's first entry; its attachments follow it.
     entries.insert(0, worker_entry(case_id, new_entry_id(), Purpose.REPORT, report, [partner_key]))
