@@ -256,7 +256,10 @@ def _role(
     raw: dict[str, Any], step_type: StepType, earlier: list[Step], where: str
 ) -> StepRole | None:
     if step_type in _ROLE_BY_TYPE:
-        return _ROLE_BY_TYPE[step_type]
+        implied = _ROLE_BY_TYPE[step_type]
+        if raw.get("role", implied) != implied:
+            raise QuestionnaireError(f"{where}: a {step_type} step is the {implied}, by its type")
+        return implied
     danger = raw.get("danger", False)
     if not isinstance(danger, bool) or (danger and "role" in raw):
         raise QuestionnaireError(f'{where}: say role = "danger" (or the older danger = true)')

@@ -137,6 +137,14 @@ def test_a_role_the_desk_could_not_read_is_refused_naming_the_step(step, message
     assert "('x')" in str(refused.value)
 
 
+def test_the_site_step_is_the_workplace_whatever_it_says():
+    text = SITE_SURVEY.read_text(encoding="utf-8").replace(
+        'id = "factory"\n', 'id = "factory"\nrole = "own_words"\n'
+    )
+    with pytest.raises(QuestionnaireError, match="a site step is the workplace, by its type"):
+        parse(text)
+
+
 def test_a_role_is_given_to_one_step_only():
     text = SITE_SURVEY.read_text(encoding="utf-8").replace(
         'role = "own_words"',
