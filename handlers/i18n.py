@@ -15,6 +15,7 @@ from typing import Final
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, get_decimal_symbol
 
 SOURCE_LANGUAGE: Final = "en"
 OFFERED_LANGUAGES: Final = ("en", "th", "my", "zh_Hans")
@@ -41,6 +42,16 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         """The plural form for `n`, by the language's own plural rule."""
         return self._catalog.ngettext(singular, plural, n)
+
+    def number(self, n: int) -> str:
+        """`n` as the language writes it (1,000,000; 1.000.000; 10,00,000), in Latin digits."""
+        return format_decimal(n, locale=self.language)
+
+    @property
+    def decimal_symbol(self) -> str:
+        """What separates a fraction in this language ("." or ","): a number typed with it is
+        not whole."""
+        return get_decimal_symbol(self.language)
 
 
 @cache
