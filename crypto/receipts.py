@@ -80,9 +80,9 @@ def new_salt() -> bytes:
     return secrets.token_bytes(SALT_BYTES)
 
 
-def format_receipt(receipt: str) -> str:
+def format_receipt(receipt: str, separator: str = " ") -> str:
     """Groups of four, as the worker is shown it: 1234 5678 9012 3456."""
-    return " ".join(receipt[i : i + GROUP] for i in range(0, len(receipt), GROUP))
+    return separator.join(receipt[i : i + GROUP] for i in range(0, len(receipt), GROUP))
 
 
 def parse_receipt(text: str) -> str:
