@@ -6,6 +6,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.pofile import read_po
 from engine_harness import FakeDirectory, FakeTracker, Worker, jpeg_bytes
 from languages import (
@@ -219,7 +220,7 @@ async def _at_the_number_question(language: str, profile: str | None = None) -> 
 async def test_the_whole_questionnaire_speaks_the_workers_language(language):
     """Every screen from the safety notice to the receipt, /help and /status: no English words
     that the language's catalog does not use itself, nothing over Telegram's 4,096 characters
-    or a phone's button width, no bidi controls; Urdu messages open with an Urdu letter."""
+    or a phone's button width, no bidi controls; every Urdu paragraph opens with an Urdu letter."""
     screens = await _walk_everything(language)
     assert len(screens) > 20
     vocabulary = _foreign_english(language)
@@ -281,8 +282,11 @@ def _problems(message: Message, language: str, vocabulary: frozenset[str]) -> li
         problems.append(f"over 4,096 characters: {message.text[:60]!r}")
     if BIDI_CONTROLS.search(message.text):
         problems.append(f"a bidi control in {message.text!r}")
-    if language == "ur" and _first_strong(message.text) not in {"R", "AL"}:
-        problems.append(f"does not open with an Urdu letter: {message.text!r}")
+    if Locale.parse(language).character_order == "right-to-left":
+        # Telegram takes a message's direction (Android: each paragraph's) from its first letter.
+        for paragraph in [message.text, *text.split("\n")]:
+            if _first_strong(paragraph) not in {None, "R", "AL"}:
+                problems.append(f"a paragraph opens left to right: {paragraph!r}")
     for row in message.buttons:
         for button in row:
             label = button.label.removeprefix(TICKED).removeprefix(UNTICKED)
