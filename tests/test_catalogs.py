@@ -20,7 +20,6 @@ from languages import (
     SHARED_ROW,
     SHARED_ROW_WIDTH,
     SIXTEEN,
-    each_language,
     width,
 )
 
@@ -89,7 +88,8 @@ def _sources(message: Message) -> tuple[str, ...]:
 def _is_translated(message: Message, plurals: int) -> bool:
     """Fuzzy entries do not count: they are left out when the catalog is compiled."""
     forms = _forms(message)
-    return not message.fuzzy and len(forms) >= plurals and all(forms[:plurals])
+    wanted = plurals if message.pluralizable else 1
+    return not message.fuzzy and len(forms) >= wanted and all(forms[:wanted])
 
 
 def _template_keys() -> set[MessageKey]:
@@ -130,7 +130,7 @@ def test_the_sixteen_languages_are_offered_and_the_report_shows_their_completene
     assert sorted(_catalog_languages()) == sorted(TRANSLATED)
 
 
-@pytest.mark.parametrize("language", each_language(TRANSLATED))
+@pytest.mark.parametrize("language", TRANSLATED)
 def test_every_catalog_translates_every_message(language):
     template = _template_keys()
     catalog = _read(_catalog_file(language))

@@ -13,7 +13,6 @@ from languages import (
     BUTTON_WIDTH,
     SHARED_ROW_WIDTH,
     SIXTEEN,
-    each_language,
     width,
 )
 
@@ -216,7 +215,7 @@ async def _at_the_number_question(language: str, profile: str | None = None) -> 
 # The whole questionnaire in each language -------------------------------------------------------
 
 
-@pytest.mark.parametrize("language", each_language(SIXTEEN))
+@pytest.mark.parametrize("language", SIXTEEN)
 async def test_the_whole_questionnaire_speaks_the_workers_language(language):
     """Every screen from the safety notice to the receipt, /help and /status: no English words
     that the language's catalog does not use itself, nothing over Telegram's 4,096 characters
