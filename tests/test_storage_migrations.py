@@ -20,7 +20,7 @@ from storage.migrate import (
 )
 from storage.models import Base
 
-# Names a worker-identifying column would have (DESIGN.md, "Nothing identifying at rest").
+# Names a worker-identifying column would have (docs/THREAT_MODEL.md: nothing identifying at rest).
 IDENTIFYING_NAMES = {
     "chat_id",
     "user_id",

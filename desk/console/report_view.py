@@ -48,13 +48,13 @@ POOLS: Final = {
 # The problems of the default questionnaire (handlers/questionnaires/default.toml), so that a
 # report in Thai or Chinese names them in that language; any other name is shown as sealed.
 QUESTIONNAIRE_PROBLEMS: Final = (
-    N_("Forced labour, recruitment fees or documents taken"),
+    N_("Forced labour, fees or documents taken"),
     N_("Wages and deductions"),
     N_("Working hours or forced overtime"),
     N_("Health and safety or chemicals"),
     N_("Harassment or abuse"),
     N_("Discrimination"),
-    N_("Joining a union, or punishment for speaking up"),
+    N_("Unions, or punishment for speaking up"),
     N_("Contracts, agency work or dismissal"),
     N_("Dormitory and living conditions"),
     N_("Child, young or student workers"),
