@@ -75,7 +75,7 @@ async def test_a_whole_report_reaches_the_submitter_and_the_receipt_is_kept():
     assert draft.answers["outcome"] == ["paid"]
     assert [a.attachment.kind for a in draft.attachments] == [AttachmentKind.PHOTO]
     (receipt,) = reply.messages
-    assert receipt.keep and "0000 0000 0000 0001" in receipt.text
+    assert receipt.keep and "0000\u00a00000\u00a00000\u00a00001" in receipt.text  # unbroken
     assert reply.effects == [Effect.DELETE_CONVERSATION]
     assert worker.conv.draft.answers == {} and worker.conv.draft.attachments == []
     saved = await worker.press("I have saved it", receipt)
