@@ -50,6 +50,9 @@ WHITE_SPACE: Final = frozenset(
 because Python cannot look it up, and `str.isspace` also takes U+001C..U+001F, which are not."""
 ZERO_WIDTH: Final = frozenset({"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"})
 """Zero-width characters that copying and pasting often brings along (all General_Category Cf)."""
+DIRECTION_MARKS: Final = frozenset({"\u200e", "\u200f", "\u061c"})
+"""LEFT-TO-RIGHT MARK, RIGHT-TO-LEFT MARK and ARABIC LETTER MARK (Cf): a right-to-left keyboard
+(Urdu, Arabic) types them around digits, invisibly."""
 DASH_CATEGORY: Final = "Pd"
 DIGIT_CATEGORY: Final = "Nd"
 
@@ -77,9 +80,9 @@ def new_salt() -> bytes:
     return secrets.token_bytes(SALT_BYTES)
 
 
-def format_receipt(receipt: str) -> str:
+def format_receipt(receipt: str, separator: str = " ") -> str:
     """Groups of four, as the worker is shown it: 1234 5678 9012 3456."""
-    return " ".join(receipt[i : i + GROUP] for i in range(0, len(receipt), GROUP))
+    return separator.join(receipt[i : i + GROUP] for i in range(0, len(receipt), GROUP))
 
 
 def parse_receipt(text: str) -> str:
@@ -87,13 +90,15 @@ def parse_receipt(text: str) -> str:
 
     docs/FORMAT.md, "Receipts", defines the classes: a character of General_Category Nd counts
     as its decimal value (the digits of every script: Thai, Burmese, Devanagari, Arabic-Indic,
-    full-width, ...); White_Space, General_Category Pd and the ZERO_WIDTH characters are skipped;
-    anything else makes the text not a receipt.
+    full-width, ...); White_Space, General_Category Pd, the ZERO_WIDTH characters and the
+    DIRECTION_MARKS are skipped; anything else makes the text not a receipt.
     """
     digits: list[str] = []
     for char in text:
         category = unicodedata.category(char)
-        if char in WHITE_SPACE or char in ZERO_WIDTH or category == DASH_CATEGORY:
+        if char in WHITE_SPACE or char in ZERO_WIDTH or char in DIRECTION_MARKS:
+            continue
+        if category == DASH_CATEGORY:
             continue
         if category != DIGIT_CATEGORY:
             raise InvalidReceipt("a receipt has only digits, spaces and dashes")

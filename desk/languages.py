@@ -1,32 +1,15 @@
 """Language names for the caseworker: the worker's language in its own name and in English.
 
-A table rather than Babel: the desk keeps to the standard library and crypto/, and the set of
-worker languages is short and fixed (DESIGN.md). The names are Babel's, as the bot shows them.
+From Babel's CLDR data, as the bot's picker shows them to the worker, so that a caseworker can
+match what the worker chose; a code Babel does not know is shown as the code itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from functools import lru_cache
 
-_NAMES: Final = {
-    "en": ("English", "English"),
-    "zh_Hans": ("中文 (简体)", "Chinese (Simplified)"),
-    "th": ("ไทย", "Thai"),
-    "ms": ("Melayu", "Malay"),
-    "id": ("Indonesia", "Indonesian"),
-    "vi": ("Tiếng Việt", "Vietnamese"),
-    "tl": ("Filipino", "Filipino"),
-    "my": ("မြန်မာ", "Burmese"),
-    "ne": ("नेपाली", "Nepali"),
-    "bn": ("বাংলা", "Bangla"),
-    "hi": ("हिन्दी", "Hindi"),
-    "ta": ("தமிழ்", "Tamil"),
-    "es": ("Español", "Spanish"),
-    "cs": ("Čeština", "Czech"),
-    "uk": ("Українська", "Ukrainian"),
-    "ur": ("اردو", "Urdu"),
-}
+from babel import Locale, UnknownLocaleError
 
 
 @dataclass(frozen=True)
@@ -42,7 +25,13 @@ class Language:
         return self.native if self.native == self.english else f"{self.native} ({self.english})"
 
 
+@lru_cache(maxsize=64)
 def language(code: str) -> Language:
-    """Names of `code` (e.g. `th`, `zh_Hans`)."""
-    native, english = _NAMES.get(code, (code, code))
-    return Language(code, native, english)
+    """Names of `code` (e.g. `th`, `zh_Hans`, `fil`), from Babel."""
+    try:
+        locale = Locale.parse(code)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return Language(code, code, code)
+    native = locale.get_display_name(locale) or code
+    english = locale.get_display_name("en") or code
+    return Language(code, native[:1].upper() + native[1:], english)

@@ -71,5 +71,5 @@ def describe(step: Step, value: Any, tr: Translator, site_label: str, preview: b
             return text
         return text[:REVIEW_TEXT_PREVIEW] + " …"
     if step.type == StepType.ATTACHMENTS:
-        return tr.ngettext("{count} file", "{count} files", value).format(count=value)
+        return tr.ngettext("{count} file", "{count} files", value).format(count=tr.number(value))
     return str(value)

@@ -12,13 +12,18 @@ from importlib import resources
 from io import BytesIO
 from typing import Final
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, get_decimal_symbol
 
 SOURCE_LANGUAGE: Final = "en"
-OFFERED_LANGUAGES: Final = ("en", "th", "my", "zh_Hans")
-"""Languages the worker can pick, in the order shown: each catalog is complete (a test checks)."""
+OFFERED_LANGUAGES: Final = (
+    "en", "zh_Hans", "th", "ms", "id", "vi", "fil", "my",
+    "ne", "bn", "hi", "ta", "es", "cs", "uk", "ur",
+)  # fmt: skip
+"""Languages the worker can pick, each with a catalog in locales/ (tests check them all). The
+picker shows the deployment's languages first (handlers.picker), then these in this order."""
 DOMAIN: Final = "messages"
 
 
@@ -42,6 +47,16 @@ class Translator:
         """The plural form for `n`, by the language's own plural rule."""
         return self._catalog.ngettext(singular, plural, n)
 
+    def number(self, n: int) -> str:
+        """`n` as the language writes it (1,000,000; 1.000.000; 10,00,000), in Latin digits."""
+        return format_decimal(n, locale=self.language)
+
+    @property
+    def decimal_symbol(self) -> str:
+        """What separates a fraction in this language ("." or ","): a number typed with it is
+        not whole."""
+        return get_decimal_symbol(self.language)
+
 
 @cache
 def translator(language: str) -> Translator:
@@ -58,28 +73,28 @@ def language_name(language: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def preselect(profile_language: str | None, offered: Iterable[str] = OFFERED_LANGUAGES) -> str:
-    """The offered language closest to the phone's language (used only to order the picker).
+def canonical_language(tag: str) -> str | None:
+    """The project's name for an IETF or CLDR language tag, or None if it names no language.
 
-    Telegram gives IETF tags such as "th", "zh-hans" or "pt-br"; traditional Chinese (zh-hant,
-    zh-tw, zh-hk) is not simplified Chinese, so it falls back to English rather than mislead.
+    "th-TH" is th, "tl" is fil, "zh-CN" and "zh" are zh_Hans, but "zh-TW" is zh_Hant: traditional
+    Chinese is not simplified Chinese."""
+    try:
+        locale = Locale.parse(tag.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return None
+    if locale.language == "zh":
+        return f"zh_{locale.script or 'Hans'}"
+    return str(locale.language)
+
+
+def preselect(profile_language: str | None, offered: Iterable[str] = OFFERED_LANGUAGES) -> str:
+    """The offered language of the phone's language, else English (only to order the picker).
+
+    `profile_language` is what Telegram says (an IETF tag such as "th", "zh-hans" or "pt-br");
+    it is used for this and nothing else, and never stored.
     """
-    if not profile_language:
-        return SOURCE_LANGUAGE
-    wanted = profile_language.replace("-", "_").lower()
-    by_lower = {language.lower(): language for language in offered}
-    if wanted in by_lower:
-        return by_lower[wanted]
-    base, _, rest = wanted.partition("_")
-    if base == "zh":
-        return (
-            by_lower.get("zh_hans", SOURCE_LANGUAGE)
-            if rest in {"", "cn", "sg"}
-            else SOURCE_LANGUAGE
-        )
-    return next(
-        (lang for low, lang in by_lower.items() if low.split("_")[0] == base), SOURCE_LANGUAGE
-    )
+    code = canonical_language(profile_language) if profile_language else None
+    return code if code is not None and code in set(offered) else SOURCE_LANGUAGE
 
 
 def catalog_path(language: str) -> resources.abc.Traversable:

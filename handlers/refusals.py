@@ -19,7 +19,7 @@ def text_problem(tr: Translator, text: str, limit: int) -> str | None:
     if len(text) > limit:
         return _(
             "That is too long. Please keep it under {limit} characters, or send a voice message."
-        ).format(limit=limit)
+        ).format(limit=tr.number(limit))
     if not has_words(text):
         return _("Please describe it in words, or send a voice message.")
     return None

@@ -13,9 +13,10 @@ from handlers.answers import summary
 from handlers.buttons import ButtonCode, button
 from handlers.conversation import Conversation, new_token
 from handlers.countries import country_name
-from handlers.i18n import OFFERED_LANGUAGES, language_name, preselect, translator
+from handlers.i18n import Translator, language_name, translator
 from handlers.io import Button, Message, Reply
-from handlers.ports import Directory
+from handlers.picker import picker_order
+from handlers.ports import Directory, StorageUnavailable
 from handlers.questionnaire import Questionnaire, Step, StepType
 
 PAGE_SIZE: Final = 8
@@ -57,14 +58,7 @@ class Screens:
         text = _(step.prompt)
         rows: list[tuple[Button, ...]] = []
         if step.type == StepType.LANGUAGE:
-            first = preselect(conv.profile_language)
-            languages = [first, *(lang for lang in OFFERED_LANGUAGES if lang != first)]
-            if conv.language is None:
-                text = translator(first).gettext(step.prompt)
-                if text != step.prompt:
-                    text = f"{text}\n{step.prompt}"
-            rows = self._choice_rows(conv, [(lang, language_name(lang)) for lang in languages])
-            return Message(text, tuple(rows), edit=edit)
+            return await self._languages(conv, step, edit)
         if step.type == StepType.INFO:
             rows = [(self._labelled(conv, step, ButtonCode.CONTINUE),)]
         elif step.type == StepType.CONSENT:
@@ -108,6 +102,20 @@ class Screens:
         nav = self.nav(conv, step, done=step.type in DONE_STEPS)
         return Message(text, (*rows, *nav), edit=edit)
 
+    async def _languages(self, conv: Conversation, step: Step, edit: bool) -> Message:
+        """The picker; before the worker has chosen, it speaks the phone's language and English."""
+        try:
+            countries = await self.directory.countries()
+        except StorageUnavailable:
+            countries = []  # the picker still works; the order is only less helpful
+        languages = picker_order(conv.profile_language, countries)
+        tr = conv.tr() if conv.language is not None else translator(languages[0])
+        text = tr.gettext(step.prompt)
+        if conv.language is None and text != step.prompt:
+            text = f"{text}\n{step.prompt}"
+        named = [(lang, language_name(lang)) for lang in languages]
+        return Message(text, tuple(self._choice_rows(conv, named, tr)), edit=edit)
+
     def nav(self, conv: Conversation, step: Step, done: bool = False) -> Rows:
         """Back, Skip (if the step may be skipped) and Done (if asked), in one row."""
         _ = conv.tr().gettext
@@ -134,7 +142,7 @@ class Screens:
         return Reply([expired, await self.render(conv)])
 
     def _choice_rows(
-        self, conv: Conversation, items: list[tuple[str, str]]
+        self, conv: Conversation, items: list[tuple[str, str]], tr: Translator | None = None
     ) -> list[tuple[Button, ...]]:
         """One button per choice, a page at a time; the screen remembers what each index means."""
         pages = max(1, -(-len(items) // PAGE_SIZE))
@@ -145,7 +153,7 @@ class Screens:
             (self.button(conv, label, index),) for index, (_id, label) in enumerate(shown)
         ]
         if pages > 1:
-            _ = conv.tr().gettext
+            _ = (tr or conv.tr()).gettext
             rows.append((self.button(conv, _("More …"), ButtonCode.MORE),))
         return rows
 

@@ -20,7 +20,7 @@ from handlers.questionnaire import NAMELESS_SITES, Questionnaire, Step, StepType
 from handlers.refusals import rejection, text_problem
 from handlers.screens import Screens
 from handlers.sending import SEND_CODES, Sending, no_route
-from handlers.text import clean_text, parse_number
+from handlers.text import NotWhole, clean_text, parse_number
 
 MAX_DRAFT_BYTES: Final = 60 * 1024 * 1024
 """Attachments one draft may hold in memory, so that one chat cannot exhaust the server."""
@@ -220,10 +220,14 @@ class Walk:
             conv.draft.answers[step.id] = {"text": text}
             return await self.forward(conv)
         if step.type == StepType.NUMBER:
-            number = parse_number(raw)
+            try:
+                number = parse_number(raw, tr.decimal_symbol)
+            except NotWhole:
+                message = _("Please send a whole number, without a dot or a comma, for example 20.")
+                return Reply([Message(message)])
             if number is None or not step.minimum <= number <= step.maximum:
                 message = _("Please send a number from {low} to {high}, for example 20.").format(
-                    low=step.minimum, high=step.maximum
+                    low=tr.number(step.minimum), high=tr.number(step.maximum)
                 )
                 return Reply([Message(message)])
             conv.draft.answers[step.id] = number
@@ -268,7 +272,7 @@ class Walk:
             "Received. You have sent {count} file.",
             "Received. You have sent {count} files.",
             count,
-        ).format(count=count)
+        ).format(count=tr.number(count))
         more = _("Send more, or press Done.")
         return Reply([Message(f"{received} {more}", self.screens.nav(conv, step, done=True))])
 

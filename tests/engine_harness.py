@@ -11,6 +11,7 @@ from bot.intake.scrub import MediaScrubber
 from crypto.receipts import parse_receipt
 from handlers.conversation import Conversation
 from handlers.engine import Engine
+from handlers.i18n import OFFERED_LANGUAGES
 from handlers.io import Button, CommandInput, Input, Media, Message, Press, Reply, Text
 from handlers.media import AttachmentKind
 from handlers.ports import CaseView, Draft, NoRoute, Route, SubmissionFailed
@@ -148,6 +149,16 @@ class Worker:
 
     async def press(self, label: str, message: Message | None = None) -> Reply:
         return await self.send(Press(self.button(label, message).data))
+
+    async def choose_language(self, name: str) -> Reply:
+        """Press the language named `name` on the picker, paging with More until it shows."""
+        for _page in range(len(OFFERED_LANGUAGES)):
+            if any(name in b.label for b in self.buttons()):
+                return await self.press(name)
+            more = [b for b in self.buttons() if b.data.endswith(":more")]
+            assert more, f"no language {name!r} on the picker, and no More button"
+            await self.send(Press(more[0].data))  # More, in whichever language it is
+        raise AssertionError(f"no language {name!r} on any page of the picker")
 
     async def walk_to(self, step_id: str, choose_forced_labour: bool = False) -> None:
         """From nothing to the given step, answering like a typical worker in English."""

@@ -37,6 +37,7 @@ WHITE_SPACE = {
 }
 """FORMAT.md, "Receipts": the White_Space code points, as the document lists them."""
 ZERO_WIDTH = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF}
+DIRECTION_MARKS = {0x200E, 0x200F, 0x061C}
 READ_VERSIONS = {1, 2}
 MIN_BODY = 1 + 24 + 16
 
@@ -110,7 +111,7 @@ def canonical_receipt(text: str) -> str | None:
     """FORMAT.md "Receipts", the five classes, with the standard library's Unicode tables."""
     digits = []
     for char in text:
-        if ord(char) in WHITE_SPACE or ord(char) in ZERO_WIDTH:
+        if ord(char) in WHITE_SPACE or ord(char) in ZERO_WIDTH or ord(char) in DIRECTION_MARKS:
             continue
         category = unicodedata.category(char)
         if category == "Pd":

@@ -23,6 +23,7 @@ from desk_world import (
     stored_entries,
     write_key_file,
 )
+from languages import SIXTEEN
 
 import desk.client
 from bot import admin
@@ -32,6 +33,7 @@ from crypto.keys import new_partner_key
 from crypto.payloads import AttachmentHeader, decode_message
 from desk.client import DeskError, parse_case_id
 from desk.languages import language
+from handlers.i18n import language_name
 from storage import cases, partners
 from vocabulary import CaseStatus
 
@@ -319,12 +321,13 @@ def test_case_ids_are_read_as_a_caseworker_types_them():
 
 
 def test_the_desk_names_languages_as_the_bot_does():
-    for code in ("en", "zh_Hans", "th", "ms", "id", "vi", "my", "ne", "bn", "hi", "ta", "es",
-                 "cs", "uk", "ur"):  # fmt: skip
-        locale = Locale.parse(code)
-        native = locale.get_display_name(locale)
-        assert language(code).native == native[:1].upper() + native[1:]
-        assert language(code).english == locale.get_display_name("en")
+    for code in SIXTEEN:
+        assert language(code).native == language_name(code)  # what the worker pressed
+        assert language(code).english == Locale.parse(code).get_display_name("en")
+    assert language("ur").label() == "اردو (Urdu)"
+    assert language("fil").label() == "Filipino"
+    assert language("zh_Hans").label() == "中文 (简体) (Chinese (Simplified))"
+    assert language("not a language").label() == "not a language"
 
 
 async def test_a_file_name_never_comes_from_the_sealed_header(world, tmp_path):

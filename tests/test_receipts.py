@@ -18,6 +18,7 @@ SCRIPTS = {
     "burmese": "၁၂၃၄၅၆၇၈၉၀၁၂၃၄၅၆",
     "devanagari": "१२३४५६७८९०१२३४५६",
     "bengali": "১২৩৪৫৬৭৮৯০১২৩৪৫৬",
+    "tamil": "௧௨௩௪௫௬௭௮௯௦௧௨௩௪௫௬",
     "arabic-indic": "١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦",
     "extended arabic-indic": "۱۲۳۴۵۶۷۸۹۰۱۲۳۴۵۶",
     "full-width": "１２３４５６７８９０１２３４５６",
@@ -48,6 +49,18 @@ def test_every_digit_script_normalises(script):
     ],
 )
 def test_spaces_dashes_and_zero_width_characters_are_ignored(typed):
+    assert parse_receipt(typed) == CANONICAL
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "\u200f۱۲۳۴ ۵۶۷۸ ۹۰۱۲ ۳۴۵۶\u200f",  # Urdu keyboard: right-to-left marks around it
+        "\u200e1234\u200e 5678 9012 3456",  # left-to-right marks around Latin digits in RTL text
+        "١٢٣٤\u061c٥٦٧٨\u061c٩٠١٢\u061c٣٤٥٦",  # Arabic letter marks between the groups
+    ],
+)
+def test_direction_marks_of_a_right_to_left_keyboard_are_ignored(typed):
     assert parse_receipt(typed) == CANONICAL
 
 
@@ -101,7 +114,7 @@ def test_every_documented_separator_is_skipped(separator):
         "1234 5678 9012 345²",  # superscript two: a digit, but General_Category No
         "1234 5678 9012 345①",  # circled one: No
         "1234 5678 9012 345Ⅸ",  # roman numeral nine: Nl
-        "1234\u200e5678 9012 3456",  # left-to-right mark: a format character not listed
+        "1234\u200d\u2066 5678 9012 3456",  # a bidi isolate: a format character not listed
         "1234\u00ad5678 9012 3456",  # soft hyphen: Cf, not Pd
         "1234\u22125678 9012 3456",  # minus sign: Sm, not Pd
     ],

@@ -11,7 +11,7 @@ async def test_a_worker_files_a_report_and_only_the_receipt_remains(database_url
     async with deployment(database_url, str(tmp_path / "data")) as running:
         worker, receipt = await file_a_report(running.api)
         digits = receipt.text.split("\n\n")[1]
-        assert len(digits) == 19 and digits.replace(" ", "").isdigit()
+        assert len(digits) == 19 and digits.replace("\u00a0", "").isdigit()  # groups unbroken
         # Everything else of the conversation, both sides, is gone from the chat.
         assert [m.message_id for m in worker.visible_messages()] == [receipt.message_id]
         await worker.press("I have saved it", receipt)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from format_spec import (
     AUTHOR_OF_PURPOSE,
+    DIRECTION_MARKS,
     ROLES_OF_THE_DEFAULT_QUESTIONNAIRE,
     WHITE_SPACE,
     ZERO_WIDTH,
@@ -198,12 +199,13 @@ def test_a_receipt_in_another_script_gives_the_same_lookup_id(typed):
 def test_the_receipt_character_classes_are_the_documented_ones():
     assert {ord(c) for c in project_receipts.WHITE_SPACE} == WHITE_SPACE
     assert {ord(c) for c in project_receipts.ZERO_WIDTH} == ZERO_WIDTH
+    assert {ord(c) for c in project_receipts.DIRECTION_MARKS} == DIRECTION_MARKS
     listed = (
         "U+0009..U+000D,\n   U+0020, U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, "
         "U+202F, U+205F, U+3000."
     )
     assert listed in FORMAT
-    for code in ZERO_WIDTH:
+    for code in ZERO_WIDTH | DIRECTION_MARKS:
         assert f"U+{code:04X}" in FORMAT
 
 

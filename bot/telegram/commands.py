@@ -20,10 +20,15 @@ COMMAND_DESCRIPTIONS: Final = (
 """The menu's commands, in the order shown."""
 
 
+TELEGRAM_LANGUAGE_CODES: Final = {"fil": "tl"}
+"""Telegram names a menu's language by a two-letter ISO 639-1 code: Filipino has none, and is
+standardised Tagalog (tl); the others are their catalog's first two letters (zh_Hans: zh)."""
+
+
 async def set_commands(bot: Bot) -> None:
-    """The command menu, in every offered language (Telegram picks by the phone's language)."""
+    """The command menu, in every offered language (Telegram picks by the app's language)."""
     for language in OFFERED_LANGUAGES:
         _ = translator(language).gettext
         commands = [BotCommand(command.value, _(text)) for command, text in COMMAND_DESCRIPTIONS]
-        code = "" if language == "en" else language.split("_")[0]
-        await bot.set_my_commands(commands, language_code=code or None)
+        code = TELEGRAM_LANGUAGE_CODES.get(language, language.split("_")[0])
+        await bot.set_my_commands(commands, language_code=None if code == "en" else code)

@@ -48,7 +48,7 @@ POOLS: Final = {
 # The problems of the default questionnaire (handlers/questionnaires/default.toml), so that a
 # report in Thai or Chinese names them in that language; any other name is shown as sealed.
 QUESTIONNAIRE_PROBLEMS: Final = (
-    N_("Forced labour, fees or documents taken"),
+    N_("Forced labour, fees, documents taken"),
     N_("Wages and deductions"),
     N_("Working hours or forced overtime"),
     N_("Health and safety or chemicals"),

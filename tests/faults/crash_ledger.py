@@ -31,7 +31,7 @@ from vocabulary import Purpose
 
 MARKER = "SENTINEL-CRASH worker {uid}: the line leader cut our overtime pay"
 _MARKER = re.compile(r"SENTINEL-CRASH worker (\d+):")
-RECEIPT = re.compile(r"(?<!\d)\d{4} \d{4} \d{4} \d{4}(?!\d)")
+RECEIPT = re.compile(r"(?<!\d)\d{4}\s\d{4}\s\d{4}\s\d{4}(?!\d)")
 CHUNK = 200
 """Cases opened per query (SQLite limits the parameters of one statement)."""
 SHOWING = frozenset({"sendMessage", "editMessageText"})

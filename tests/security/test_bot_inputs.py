@@ -136,7 +136,7 @@ async def test_a_10000_character_text_is_too_long_in_thai_and_a_shorter_one_is_t
     worker = running.api.user(**THAI_WORKER)
     await walk_to(worker, "what_happened", "th")
     bad = await worker.send_text("ค่าจ้าง " * 1250)  # 10,000 characters
-    await only_reply(running, worker, bad, th(TOO_LONG).format(limit=3500))
+    await only_reply(running, worker, bad, th(TOO_LONG).format(limit="3,500"))  # as Thai writes it
     await assert_nothing_stored(running)
 
     await worker.send_text("ค่าจ้าง " * 400)
@@ -563,6 +563,7 @@ async def test_a_message_in_a_group_chat_gets_no_answer(running):
 
 HELP_FIRST_LINE = "This service lets you report a problem at work safely, without your name."
 NUMBER = "Please send a number from {low} to {high}, for example 20."
+WHOLE_NUMBER = "Please send a whole number, without a dot or a comma, for example 20."
 FILE_HERE = "I cannot use a file here. Please answer the question below."
 RECEIPT_DIGITS = "A receipt number has 16 digits. Please check it and send it again."
 NOT_FOUND = "No report was found with this number. Please check it and send it again."
@@ -585,10 +586,13 @@ async def test_unknown_commands_and_commands_for_another_bot_get_the_help_in_tha
 async def test_a_number_that_is_none_or_out_of_range_is_asked_again_in_thai(running):
     worker = running.api.user(**THAI_WORKER)
     await walk_to(worker, "workers_affected", "th")
-    asked = th(NUMBER).format(low=1, high=1000000)
+    asked = th(NUMBER).format(low="1", high="1,000,000")
     for typed in ["twelve", "-5", "0", "1e9", "9" * 40, "๑๒ คน ๓๔", "12/3"]:
         bad = await worker.send_text(typed)
         await only_reply(running, worker, bad, asked)
+    for typed in ["12.5", "1,5"]:  # a fraction: asked for a whole number
+        bad = await worker.send_text(typed)
+        await only_reply(running, worker, bad, th(WHOLE_NUMBER))
     await worker.send_text("๑๒")  # twelve, in Thai digits
     await worker.wait_for_bot_message(lambda m: th(PROMPTS["evidence"]) in m.text)
 

@@ -236,7 +236,7 @@ async def play(actions: list[object], report_at: int | None = None) -> set[str]:
         FlakyTracker(weather),
         scrubber=SCRUBBER,
     )
-    conv = Conversation(key="fuzz", profile_language="th")
+    conv = Conversation(key="fuzz", profile_language="en-GB")
     shown: list[list[tuple[str, str]]] = []  # (label, data) of each reply's buttons, oldest first
     receipts_before: set[str] = set()
     receipts: set[str] = set()

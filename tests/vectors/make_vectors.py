@@ -77,6 +77,8 @@ SCRIPTS = [
     ("Extended Arabic-Indic", 0x06F0, "\u3000"),  # IDEOGRAPHIC SPACE (White_Space)
     ("Devanagari", 0x0966, "\u200b"),  # ZERO WIDTH SPACE (listed zero-width)
     ("Full-width", 0xFF10, "\uff0d"),  # FULLWIDTH HYPHEN-MINUS (Pd)
+    # An Urdu keyboard: direction marks (skipped, as the zero-width ones) around a space.
+    ("Extended Arabic-Indic, right-to-left keyboard", 0x06F0, "\u200f \u200e\u061c"),
 ]
 
 
