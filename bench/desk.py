@@ -61,7 +61,7 @@ from sqlalchemy import insert  # noqa: E402
 from bot import admin  # noqa: E402
 from bot.database import open_database  # noqa: E402
 from bot.server import make_app, runner_options  # noqa: E402
-from crypto.envelope import Context, Purpose, seal  # noqa: E402
+from crypto.envelope import AUTHOR_OF, Context, seal  # noqa: E402
 from crypto.ids import new_case_id, new_entry_id  # noqa: E402
 from crypto.keyfile import read_partner_key, write_partner_key  # noqa: E402
 from crypto.keys import PrivateKey, PublicKey, new_partner_key, new_signing_key  # noqa: E402
@@ -76,6 +76,7 @@ from desk.cases import Keyring  # noqa: E402
 from desk.client import CaseClient  # noqa: E402
 from storage import partners  # noqa: E402
 from storage.models import Case, CaseEntry, Wrap  # noqa: E402
+from vocabulary import DEFAULT_QUESTIONNAIRE_ROLES, CaseStatus, Purpose  # noqa: E402
 
 SLUG = "mekong-workers"
 PASSPHRASE = "bench passphrase, throwaway keys"
@@ -97,14 +98,14 @@ CATEGORIES = [
     ("harassment", "Harassment or abuse"),
     ("contracts", "Contracts, agency work or dismissal"),
 ]
-STATUSES = (
-    ["new"] * 5
-    + ["acknowledged", "investigating", "investigating", "remediation"]
-    + [
-        "resolved",
-        "closed",
-    ]
-)
+STATUSES = [CaseStatus.NEW] * 5 + [
+    CaseStatus.ACKNOWLEDGED,
+    CaseStatus.INVESTIGATING,
+    CaseStatus.INVESTIGATING,
+    CaseStatus.REMEDIATION,
+    CaseStatus.RESOLVED,
+    CaseStatus.CLOSED,
+]
 
 
 # Making the queue -------------------------------------------------------------------------------
@@ -144,7 +145,10 @@ def _report(rng: random.Random, attachments: list[dict[str, str]]) -> tuple[byte
             "answer": "Stop the problem, Get the money I am owed",
         },
     }
-    return encode_report("default", 1, language, answers, readable, attachments), danger
+    report = encode_report(
+        "default", 1, language, answers, readable, attachments, DEFAULT_QUESTIONNAIRE_ROLES
+    )
+    return report, danger
 
 
 def make_rows(
@@ -190,7 +194,7 @@ def make_rows(
         )
         for seq, (purpose, plaintext, recipients, entry_id) in enumerate(entries, start=1):
             envelope = seal(plaintext, Context(case_id, entry_id, purpose), recipients)
-            author = "caseworker" if purpose in {Purpose.REPLY, Purpose.NOTE} else "worker"
+            author = AUTHOR_OF[purpose]
             entry_rows.append(
                 {
                     "id": entry_id,

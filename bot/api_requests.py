@@ -23,14 +23,8 @@ from pydantic_core import PydanticCustomError
 
 from crypto.envelope import FORMAT_VERSION, NONCE_BYTES, SEALED_KEY_BYTES, TAG_BYTES
 from storage.cases import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from storage.models import CaseStatus
+from vocabulary import DAY, ENTRY_ID, KEY_ID, CaseStatus, anchored
 
-CASE_ID: Final = re.compile(r"[0-9A-HJKMNP-TV-Z]{12}")
-ENTRY_ID_PATTERN: Final = r"^[0-9A-HJKMNP-TV-Z]{20}$"
-ENTRY_ID: Final = re.compile(ENTRY_ID_PATTERN)
-KEY_ID_PATTERN: Final = r"^[0-9a-f]{32}$"
-KEY_ID: Final = re.compile(KEY_ID_PATTERN)
-DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 MIN_BODY_BYTES: Final = 1 + NONCE_BYTES + TAG_BYTES
 """The smallest envelope body (docs/FORMAT.md): version byte, nonce, tag."""
 MAX_OFFSET: Final = 2**31 - 1
@@ -43,7 +37,7 @@ MAX_SEEN: Final = 1000
 MAX_CREDENTIAL_ID: Final = 2**31 - 1
 """Credential ids are database integers: past this a number is a mistake, not a credential."""
 _DIGITS: Final = re.compile(r"[0-9]{1,12}")
-STATUSES: Final = ", ".join(status.value for status in CaseStatus)
+STATUSES: Final = ", ".join(CaseStatus)
 
 NOT_JSON: Final = "The request body is not valid JSON: send one JSON object (UTF-8)."
 TOO_DEEP: Final = "The request body is nested too deeply to be a case API request."
@@ -102,8 +96,8 @@ def _day(value: Any) -> date:
     raise PydanticCustomError("day", "must be a day written YYYY-MM-DD")
 
 
-EntryId = Annotated[str, Field(pattern=ENTRY_ID_PATTERN)]
-KeyId = Annotated[str, Field(pattern=KEY_ID_PATTERN)]
+EntryId = Annotated[str, Field(pattern=anchored(ENTRY_ID))]
+KeyId = Annotated[str, Field(pattern=anchored(KEY_ID))]
 SealedKey = Annotated[bytes, BeforeValidator(_sealed_key)]
 EnvelopeBody = Annotated[bytes, BeforeValidator(_envelope_body)]
 Whole = Annotated[int, BeforeValidator(_whole)]

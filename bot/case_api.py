@@ -29,8 +29,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.admin.credentials import audit_name
 from bot.api_requests import (
-    CASE_ID,
-    ENTRY_ID,
     AssigneeChange,
     CaseCountQuery,
     CaseQuery,
@@ -46,16 +44,8 @@ from crypto.keys import PARTNER_KEY_PREFIX, key_id
 from crypto.tokens import looks_like_token, token_hash
 from storage import audit, cases, credentials, partners
 from storage.errors import AlreadyExists, NotFound, StorageError
-from storage.models import (
-    Case,
-    CaseEntry,
-    CaseworkerCredential,
-    CredentialRole,
-    EntryAuthor,
-    EntryPurpose,
-    KeyStatus,
-    Partner,
-)
+from storage.models import Case, CaseEntry, CaseworkerCredential, Partner
+from vocabulary import CASE_ID, ENTRY_ID, Author, CredentialRole, KeyStatus, Purpose
 
 log = logging.getLogger(__name__)
 
@@ -339,30 +329,30 @@ async def add_entry(call: Call) -> web.Response:
     """
     caller, session = call.caller, call.session
     body = await _body(call.request, NewEntry)
-    purpose, wraps = EntryPurpose(body.purpose), body.wraps
+    purpose, wraps = Purpose(body.purpose), body.wraps
     case = await _case(call, with_entries=False)
     active = await _active_key_id(session, caller.partner)
     worker = key_id(case.worker_public_key)
-    what = "A reply" if purpose == EntryPurpose.REPLY else "A note"
+    what = "A reply" if purpose == Purpose.REPLY else "A note"
     if active not in wraps:
         raise bad_request(f"{what} must carry a wrap for the partner's active key {active}.")
-    if purpose == EntryPurpose.REPLY and worker not in wraps:
+    if purpose == Purpose.REPLY and worker not in wraps:
         raise bad_request(
             f"A reply must carry a wrap for the worker's case key {worker} "
             "(the key id of worker_public_key), or the worker cannot read it."
         )
-    if purpose == EntryPurpose.NOTE and worker in wraps:
+    if purpose == Purpose.NOTE and worker in wraps:
         raise bad_request("A note is for the partner only: it must not be sealed to the worker.")
-    allowed = {active, worker} if purpose == EntryPurpose.REPLY else {active}
+    allowed = {active, worker} if purpose == Purpose.REPLY else {active}
     extra = sorted(set(wraps) - allowed)
     if extra:
         raise bad_request(
             f"Wrap for key {extra[0]} refused: new entries are sealed to the partner's active key"
-            + (" and the worker's case key only." if purpose == EntryPurpose.REPLY else " only.")
+            + (" and the worker's case key only." if purpose == Purpose.REPLY else " only.")
         )
     if await cases.entry_exists(session, body.id):
         raise ApiError(409, ENTRY_TAKEN)
-    new = cases.NewEntry(body.id, purpose, EntryAuthor.CASEWORKER, body.body, wraps)
+    new = cases.NewEntry(body.id, purpose, Author.CASEWORKER, body.body, wraps)
     try:
         stored = await cases.add_entry(session, case, new)
         await audit.record(session, caller.actor, f"entry.{purpose.value}", _subject(stored))
@@ -394,7 +384,7 @@ async def replace_wraps(call: Call) -> web.Response:
     active = await _active_key_id(session, caller.partner)
     old = {k.key_id for k in caller.partner.keys if k.status != KeyStatus.ACTIVE}
     addable = {active}
-    if entry.purpose == EntryPurpose.REPLY:
+    if entry.purpose == Purpose.REPLY:
         # A reply whose worker's wrap is missing may get it back; it is never replaced.
         addable.add(key_id(entry.case.worker_public_key))
     refused = sorted(set(body.add) - addable)
@@ -560,7 +550,7 @@ def _caseworker(credential: CaseworkerCredential) -> dict[str, Any]:
 
 def _unseen(entries: Any) -> int:
     """How many of the worker's entries the partner has not opened yet."""
-    return sum(1 for e in entries if e.author == EntryAuthor.WORKER and not e.seen_by_partner)
+    return sum(1 for e in entries if e.author == Author.WORKER and not e.seen_by_partner)
 
 
 def _subject(entry: CaseEntry) -> str:
@@ -574,7 +564,7 @@ def _shown_wraps(wraps: Mapping[str, bytes], keys: set[str]) -> dict[str, str]:
 
 
 def _entry(entry: CaseEntry, keys: set[str], *, attachment_body: bool = True) -> dict[str, Any]:
-    hidden = not attachment_body and entry.purpose == EntryPurpose.ATTACHMENT
+    hidden = not attachment_body and entry.purpose == Purpose.ATTACHMENT
     return {
         "id": entry.id,
         "seq": entry.seq,

@@ -32,7 +32,7 @@ from bot.intake.receipts import receipt_salt
 from bot.intake.scrub import MediaScrubber
 from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
-from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
+from crypto.envelope import Context, Envelope, open_envelope
 from crypto.keyfile import read_partner_key, write_partner_key
 from crypto.keys import PrivateKey, new_partner_key, new_signing_key
 from crypto.payloads import decode_attachment, decode_report
@@ -53,6 +53,7 @@ from handlers.io import (
 from handlers.media import AttachmentKind
 from handlers.questionnaire import load_default
 from storage import cases, partners
+from vocabulary import Purpose
 
 SANDBOX_PASSPHRASE: Final = "sandbox passphrase, demo keys only"  # noqa: S105 (demo keys only)
 PARTNER: Final = "demo-partner"
@@ -268,9 +269,9 @@ def _caseworker_view(case: Any, key: PrivateKey) -> str:
     files = []
     for entry in case.entries:
         envelope = Envelope(entry.body, {w.key_id: w.sealed_key for w in entry.wraps})
-        purpose, author = Purpose(entry.purpose.value), Author(entry.author.value)
-        plaintext = open_envelope(envelope, Context(case.id, entry.id, purpose, author), key)
-        if entry.purpose.value == "report":
+        context = Context(case.id, entry.id, entry.purpose, entry.author)
+        plaintext = open_envelope(envelope, context, key)
+        if entry.purpose == Purpose.REPORT:
             report = decode_report(plaintext)
         else:
             files.append(decode_attachment(plaintext))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
@@ -21,6 +20,7 @@ from nacl.public import PrivateKey, PublicKey
 
 from crypto.errors import DecryptionError
 from crypto.keys import key_id
+from vocabulary import Author, Purpose
 
 FORMAT_VERSION: Final = 2
 """The version this code writes. Version 1 (no author in the associated data) is still read."""
@@ -33,23 +33,6 @@ PAD_BLOCK: Final = 256
 """Bodies are padded to a multiple of this many bytes so that a stored size says little."""
 SEALED_KEY_BYTES: Final = DATA_KEY_BYTES + bindings.crypto_box_SEALBYTES  # 80
 MIN_BODY_BYTES: Final = 1 + NONCE_BYTES + TAG_BYTES  # 41
-
-
-class Purpose(StrEnum):
-    """What an envelope holds; part of the associated data, so it cannot be relabelled."""
-
-    REPORT = "report"
-    FOLLOW_UP = "follow-up"
-    REPLY = "reply"
-    NOTE = "note"
-    ATTACHMENT = "attachment"
-
-
-class Author(StrEnum):
-    """Who wrote an envelope: the (anonymous) worker or the partner's caseworker."""
-
-    WORKER = "worker"
-    CASEWORKER = "caseworker"
 
 
 AUTHOR_OF: Final[Mapping[Purpose, Author]] = MappingProxyType(

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import Final
 
-ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-"""Crockford's base32: no I, L, O or U, so a caseworker can read a case id aloud without doubt."""
-CASE_ID_CHARS: Final = 12
-ENTRY_ID_CHARS: Final = 20
+from vocabulary import CASE_ID_CHARS, ENTRY_ID_CHARS, ID_ALPHABET
 
 
 def new_case_id() -> str:
@@ -22,4 +18,4 @@ def new_entry_id() -> str:
 
 
 def _random_id(length: int) -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(length))

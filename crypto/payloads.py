@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
+
+from vocabulary import STATUSES
 
 REPORT_FORMAT: Final = "grievance-report"
 ATTACHMENT_FORMAT: Final = "grievance-attachment"
@@ -39,8 +42,10 @@ def encode_report(
     answers: dict[str, Any],
     readable: dict[str, dict[str, str]],
     attachments: list[dict[str, str]],
+    roles: Mapping[str, str],
 ) -> bytes:
-    """The report entry's plaintext (UTF-8 JSON)."""
+    """The report entry's plaintext (UTF-8 JSON); `roles` names the step of each role
+    (vocabulary.StepRole), which the desk triages on."""
     document = {
         "format": REPORT_FORMAT,
         "version": PAYLOAD_VERSION,
@@ -50,6 +55,7 @@ def encode_report(
         "answers": answers,
         "readable": readable,
         "attachments": attachments,
+        "roles": dict(roles),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -113,8 +119,6 @@ def decode_message(plaintext: bytes) -> str:
 
 
 STATUS_CHANGE_FORMAT: Final = "grievance-status-change"
-CASE_STATUSES: Final = ("new", "acknowledged", "investigating", "remediation", "resolved", "closed")
-"""The statuses a status change may name: the case API's, in the order a case moves."""
 _STATUS_CHANGE_KEYS: Final = frozenset({"format", "version", "status", "previous"})
 
 
@@ -132,7 +136,7 @@ class StatusChange:
 
 def encode_status_change(status: str, previous: str) -> bytes:
     """A status change's plaintext (UTF-8 JSON); ValueError for a status the format lacks."""
-    if status not in CASE_STATUSES or previous not in CASE_STATUSES or status == previous:
+    if status not in STATUSES or previous not in STATUSES or status == previous:
         raise ValueError("a status change names two different case statuses")
     document = {
         "format": STATUS_CHANGE_FORMAT,
@@ -167,6 +171,6 @@ def decode_status_change(plaintext: bytes) -> StatusChange:
     ):
         raise PayloadError("not a status change payload")
     status, previous = document["status"], document["previous"]
-    if status not in CASE_STATUSES or previous not in CASE_STATUSES or status == previous:
+    if status not in STATUSES or previous not in STATUSES or status == previous:
         raise PayloadError("a status change payload with an unknown or unchanged status")
     return StatusChange(status, previous)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Final
 
 from nacl.exceptions import BadSignatureError
@@ -19,19 +18,12 @@ from nacl.signing import SigningKey, VerifyKey
 
 from crypto.errors import UntrustedKeyStatement
 from crypto.keys import key_id, partner_key_text
+from vocabulary import KeyStatus
 
 STATEMENT_HEADER: Final = "grievance key statement v1"
 SIGNATURE_BYTES: Final = 64
 SLUG_PATTERN: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 """Partner slugs: lower-case letters, digits and inner dashes, 1 to 64 characters."""
-
-
-class KeyStatus(StrEnum):
-    """What the administrators say of a key. Only `active` keys receive new cases."""
-
-    ACTIVE = "active"
-    RETIRED = "retired"
-    REVOKED = "revoked"
 
 
 @dataclass(frozen=True)

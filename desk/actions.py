@@ -17,15 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final, TypeVar
 
-from crypto.envelope import Author, Context, Envelope, Purpose, rewrap, seal, stored_context
+from crypto.envelope import Context, Envelope, rewrap, seal, stored_context
 from crypto.errors import CryptoError, InvalidKeyText, UntrustedKeyStatement
 from crypto.ids import new_entry_id
 from crypto.keys import PublicKey, key_id, parse_partner_key, parse_verify_key
 from crypto.payloads import encode_message, encode_status_change
-from crypto.statements import KeyStatement, KeyStatus, verify_statement
+from crypto.statements import KeyStatement, verify_statement
 from desk.cases import CaseView, Keyring, open_case, open_cases, sort_for_triage
 from desk.client import (
-    STATUSES,
     Case,
     CaseClient,
     Conflict,
@@ -35,13 +34,13 @@ from desk.client import (
     PartnerKey,
     parse_case_id,
 )
+from vocabulary import OLD_KEYS, STATUSES, Author, KeyStatus, Purpose
 
 REPLY_MAX_CHARS: Final = 3500
 """The worker reads a reply in one Telegram message (4096 characters, with an intro line)."""
 NOTE_MAX_CHARS: Final = 20_000
 PARALLEL_REQUESTS: Final = 8
 """Re-wrap requests in flight at once: enough to hide latency, few enough to be polite."""
-OLD: Final = frozenset({"retired", "revoked"})
 
 T = TypeVar("T")
 
@@ -360,7 +359,7 @@ async def rewrap_all(
     check_keyring(partner, keyring)
     active = trusted_active_key(partner, keyring, verify_key, vouched=True)
     active_id = key_id(bytes(active))
-    old_ids = {key.key_id for key in partner.keys if key.status in OLD}
+    old_ids = {key.key_id for key in partner.keys if key.status in OLD_KEYS}
     held_old = old_ids & keyring.key_ids
     if not held_old:
         if active_id in keyring.key_ids:

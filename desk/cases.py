@@ -11,35 +11,30 @@ import json
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Final
 
-from crypto.envelope import AUTHOR_OF, Envelope, Purpose, open_envelope, stored_context
+from crypto.envelope import AUTHOR_OF, Envelope, open_envelope, stored_context
 from crypto.errors import CryptoError, DecryptionError
 from crypto.keys import PrivateKey, key_id
 from crypto.payloads import (
     PayloadError,
     decode_attachment,
     decode_message,
-    decode_report,
     decode_status_change,
     is_status_change,
 )
-from desk.client import STATUSES, Case, Entry
+from desk.client import Case, Entry
 from desk.languages import Language, language
+from desk.worker_report import Report, read_report
+from vocabulary import (
+    SETTLED,
+    STATUSES,
+    Author,
+    CaseStatus,
+    Purpose,
+    status_label,
+)
 
-WORKER_STATUS_LABELS: Final = {
-    "new": "Received",
-    "acknowledged": "Seen by the organisation",
-    "investigating": "Being looked into",
-    "remediation": "Being put right",
-    "resolved": "Resolved",
-    "closed": "Closed",
-}
-"""What the worker reads for each status (in English here; in their language on the phone)."""
-SETTLED: Final = frozenset({"resolved", "closed"})
-"""A case in one of these is no longer urgent, danger or not."""
-FIRST_WORDS: Final = 80
-"""Characters of "what happened" shown in a case list."""
 _SAFE_SUFFIX: Final = re.compile(r"\.[a-z0-9]{1,8}")
 _SAFE_KIND: Final = re.compile(r"[a-z]{1,16}")
 """Kinds and suffixes end up in file names: anything else is replaced, never passed on."""
@@ -85,56 +80,6 @@ class NotForThisKey(CryptoError):
     def __init__(self, key_ids: list[str]) -> None:
         super().__init__("sealed to " + (", ".join(key_ids) or "no key") + ", not to a key held")
         self.key_ids = key_ids
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One question of the report and its answer, in English words."""
-
-    step: str
-    question: str
-    answer: str
-
-
-@dataclass(frozen=True)
-class Report:
-    """The worker's report: the answers, and what a case list needs at a glance."""
-
-    entry_id: str
-    day: str
-    language: Language
-    readable: Mapping[str, Any]
-    """Step id -> {"question", "answer"} in English words, as sealed in the report."""
-    raw_answers: Mapping[str, Any]
-    danger: bool
-    categories: tuple[str, ...]
-    """Option ids, e.g. `wages`: stable across languages and questionnaire wording."""
-    categories_text: str
-    """The same in English words, as the report's `readable` has them."""
-    workplace: str
-    what_happened: str
-    """The worker's own words, or `(voice message)`; empty if not answered."""
-    questionnaire: str
-    attachments: Mapping[str, tuple[str, str]]
-    """Entry id -> (step, kind) of the files sent with the report."""
-
-    @property
-    def answers(self) -> tuple[Answer, ...]:
-        """Every question and answer, in the questionnaire's order (built when asked: a list of
-        thousands of cases never needs them)."""
-        return tuple(
-            Answer(str(step), str(pair.get("question", step)), str(pair.get("answer", "")))
-            for step, pair in self.readable.items()
-            if isinstance(pair, dict)
-        )
-
-    def first_words(self, limit: int = FIRST_WORDS) -> str:
-        """The start of "what happened", on one line, cut at a word."""
-        text = " ".join(self.what_happened.split())
-        if len(text) <= limit:
-            return text
-        cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
-        return cut + " …"
 
 
 @dataclass(frozen=True)
@@ -194,12 +139,12 @@ class StatusChanged:
     @property
     def purpose(self) -> str:
         """Sealed as a note: to the partner's key only."""
-        return Purpose.NOTE.value
+        return Purpose.NOTE
 
     @property
     def worker_label(self) -> str:
         """What the worker reads for the new status."""
-        return WORKER_STATUS_LABELS.get(self.status, self.status)
+        return status_label(self.status)
 
 
 @dataclass(frozen=True)
@@ -248,7 +193,7 @@ class CaseView:
             for item in self.thread
             if item.entry_id in entry_ids
             and not item.seen
-            and item.author == "worker"
+            and item.author == Author.WORKER
             and item.entry_id not in listed
         )
         thread = tuple(
@@ -265,7 +210,7 @@ class CaseView:
     @property
     def needs_reading(self) -> bool:
         """New, or the worker added something nobody has opened: read before the rest."""
-        return self.status == "new" or self.unseen_follow_ups > 0
+        return self.status == CaseStatus.NEW or self.unseen_follow_ups > 0
 
     @property
     def danger(self) -> bool:
@@ -280,7 +225,7 @@ class CaseView:
     @property
     def worker_status(self) -> str:
         """What the worker reads for the current status."""
-        return WORKER_STATUS_LABELS.get(self.status, self.status)
+        return status_label(self.status)
 
     @property
     def attachments(self) -> tuple[Attachment, ...]:
@@ -334,23 +279,23 @@ def open_case(
     listed: Mapping[str, tuple[str, str]] = {}
     opened: set[str] = set()
     for entry in sorted(case.entries, key=lambda e: e.seq):
-        if entry.purpose == Purpose.REPORT.value and report is None:
+        if entry.purpose == Purpose.REPORT and report is None:
             try:
-                report = _report(entry, keyring.open(case.id, entry))
+                report = read_report(entry, keyring.open(case.id, entry))
                 listed = report.attachments
                 problem = None
                 opened.add(entry.id)
             except _UNREADABLE as exc:
                 problem = _why(exc)
             continue
-        if entry.purpose == Purpose.ATTACHMENT.value and entry.body is None:
+        if entry.purpose == Purpose.ATTACHMENT and entry.body is None:
             items.append(_listed_file(entry, listed))
         elif thread:
             item = _item(case.id, entry, keyring, keep_files)
             items.append(item)
             if not isinstance(item, Unreadable):
                 opened.add(entry.id)
-    unseen = [e for e in case.entries if e.author == "worker" and not e.seen]
+    unseen = [e for e in case.entries if e.author == Author.WORKER and not e.seen]
     return CaseView(
         id=case.id,
         status=case.status,
@@ -361,7 +306,7 @@ def open_case(
         thread=tuple(items),
         # What the worker added after the report: the report and the files it lists do not count.
         unseen_follow_ups=sum(
-            1 for e in unseen if e.purpose != Purpose.REPORT.value and e.id not in listed
+            1 for e in unseen if e.purpose != Purpose.REPORT and e.id not in listed
         ),
         opened_unseen=tuple(e.id for e in unseen if e.id in opened),
         unseen_entries=case.unseen_entries,
@@ -404,7 +349,7 @@ def _kind(kind: str) -> str:
 def _item(case_id: str, entry: Entry, keyring: Keyring, keep_files: bool) -> ThreadItem:
     try:
         plaintext = keyring.open(case_id, entry)
-        if entry.purpose == Purpose.ATTACHMENT.value:
+        if entry.purpose == Purpose.ATTACHMENT:
             header, data = decode_attachment(plaintext)
             suffix = header.suffix.lower() if _SAFE_SUFFIX.fullmatch(header.suffix.lower()) else ""
             return Attachment(
@@ -420,7 +365,7 @@ def _item(case_id: str, entry: Entry, keyring: Keyring, keep_files: bool) -> Thr
                 data if keep_files else None,
                 seen=entry.seen,
             )
-        if entry.purpose == Purpose.NOTE.value and is_status_change(plaintext):
+        if entry.purpose == Purpose.NOTE and is_status_change(plaintext):
             change = decode_status_change(plaintext)
             return StatusChanged(
                 entry.id,
@@ -452,50 +397,6 @@ def _item(case_id: str, entry: Entry, keyring: Keyring, keep_files: bool) -> Thr
             _why(exc),
             seen=entry.seen,
         )
-
-
-def _report(entry: Entry, plaintext: bytes) -> Report:
-    document = decode_report(plaintext)
-    answers = document.get("answers")
-    readable = document.get("readable")
-    if not isinstance(answers, dict) or not isinstance(readable, dict):
-        raise PayloadError("a report without answers")
-    categories = answers.get("categories")
-    listed = {
-        str(item["entry_id"]): (str(item.get("step", "")), str(item.get("kind", "file")))
-        for item in document.get("attachments") or ()
-        if isinstance(item, dict) and "entry_id" in item
-    }
-    return Report(
-        entry_id=entry.id,
-        day=entry.created_day,
-        language=language(str(document.get("language") or "en")),
-        readable=readable,
-        raw_answers=answers,
-        danger=answers.get("danger") == "yes",
-        categories=tuple(str(c) for c in categories) if isinstance(categories, list) else (),
-        categories_text=_answer(readable, "categories"),
-        workplace=_answer(readable, "site") or _answer(readable, "country"),
-        what_happened=_what_happened(answers),
-        questionnaire=f"{document.get('questionnaire')} v{document.get('questionnaire_version')}",
-        attachments=listed,
-    )
-
-
-def _answer(readable: Mapping[str, Any], step: str) -> str:
-    pair = readable.get(step)
-    return str(pair.get("answer", "")) if isinstance(pair, dict) else ""
-
-
-def _what_happened(answers: Mapping[str, Any]) -> str:
-    """The worker's account: the `what_happened` step, else the first free-text answer."""
-    candidates = [answers.get("what_happened"), *answers.values()]
-    for value in candidates:
-        if isinstance(value, dict) and isinstance(value.get("text"), str):
-            return str(value["text"])
-        if isinstance(value, dict) and value.get("voice"):
-            return "(voice message)"
-    return ""
 
 
 def _message_language(plaintext: bytes) -> Language | None:

@@ -22,10 +22,9 @@ import aiohttp
 
 from crypto.envelope import Envelope
 from desk.errors import DeskError as DeskError  # where the desk has always named it
+from vocabulary import CASE_ID, DAY, ENTRY_ID, KEY_ID, STATUSES, KeyStatus
 
 API: Final = "/api/v1"
-STATUSES: Final = ("new", "acknowledged", "investigating", "remediation", "resolved", "closed")
-"""The case statuses of the API, in the order a case moves through them."""
 MAX_PAGE: Final = 1000
 """The largest page the API serves."""
 PAGE_SIZE = MAX_PAGE
@@ -33,10 +32,6 @@ PAGE_SIZE = MAX_PAGE
 CONNECT_SECONDS: Final = 15.0
 READ_SECONDS: Final = 120.0
 """Generous: a page of a thousand cases is megabytes of ciphertext on a slow office line."""
-_CASE_ID: Final = re.compile(r"[0-9A-HJKMNP-TV-Z]{12}")
-_ENTRY_ID: Final = re.compile(r"[0-9A-HJKMNP-TV-Z]{20}")
-_KEY_ID: Final = re.compile(r"[0-9a-f]{32}")
-_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WORD: Final = re.compile(r"[a-z][a-z-]{0,31}")
 """Statuses, purposes, authors: lower-case words, whatever new ones the server may add."""
 _CROCKFORD_ALIASES: Final = str.maketrans({"I": "1", "L": "1", "O": "0"})
@@ -53,7 +48,7 @@ def parse_case_id(text: str) -> str:
     Crockford's alphabet reads I and L as 1 and O as 0, so a misread id still finds its case.
     """
     cleaned = re.sub(r"[\s-]", "", text).upper().translate(_CROCKFORD_ALIASES)
-    if not _CASE_ID.fullmatch(cleaned):
+    if not CASE_ID.fullmatch(cleaned):
         raise DeskError(f"'{text}' is not a case id (12 letters and digits, e.g. 7KQ2M9XD4H1A)")
     return cleaned
 
@@ -95,7 +90,7 @@ class Partner:
 
     def active_key(self) -> PartnerKey | None:
         """The key new reports, notes and replies are sealed to, if there is one."""
-        return next((key for key in self.keys if key.status == "active"), None)
+        return next((key for key in self.keys if key.status == KeyStatus.ACTIVE), None)
 
 
 @dataclass(frozen=True)
@@ -328,7 +323,7 @@ class CaseClient:
         self, entry_id: str, add: Mapping[str, bytes], remove: Sequence[str]
     ) -> Entry:
         """PUT new wraps of an entry (for the active key) and drop those of old keys."""
-        if not _ENTRY_ID.fullmatch(entry_id):
+        if not ENTRY_ID.fullmatch(entry_id):
             raise DeskError(f"'{entry_id}' is not an entry id")
         body = {"add": {key: _b64(sealed) for key, sealed in add.items()}, "remove": list(remove)}
         data = await self._request(
@@ -451,7 +446,7 @@ def _guard(parse: Callable[[Any], T], data: Any) -> T:
 def _partner(data: Any) -> Partner:
     keys = tuple(
         PartnerKey(
-            key_id=_match(_KEY_ID, key["key_id"]),
+            key_id=_match(KEY_ID, key["key_id"]),
             public_key=_str(key["public_key"]),
             status=_match(_WORD, key["status"]),
             signature=_unb64(key["signature"]) if key.get("signature") else None,
@@ -497,10 +492,10 @@ def _page(data: Any) -> tuple[list[Case], int | None]:
 
 def _case(data: Any) -> Case:
     return Case(
-        id=_match(_CASE_ID, data["id"]),
+        id=_match(CASE_ID, data["id"]),
         status=_match(_WORD, data["status"]),
-        created_day=_match(_DAY, data["created_day"]),
-        updated_day=_match(_DAY, data["updated_day"]),
+        created_day=_match(DAY, data["created_day"]),
+        updated_day=_match(DAY, data["updated_day"]),
         worker_public_key=_unb64(data["worker_public_key"]),
         entries=tuple(_entry(item) for item in data.get("entries") or ()),
         unseen_entries=_count(data.get("unseen_entries", 0)),
@@ -531,14 +526,14 @@ def _entry(data: Any) -> Entry:
     if not isinstance(size, int) or not isinstance(seq, int):
         raise _Malformed
     return Entry(
-        id=_match(_ENTRY_ID, data["id"]),
+        id=_match(ENTRY_ID, data["id"]),
         seq=seq,
         purpose=_match(_WORD, data["purpose"]),
         author=_match(_WORD, data["author"]),
-        created_day=_match(_DAY, data["created_day"]),
+        created_day=_match(DAY, data["created_day"]),
         size=size,
         body=None if body is None else _unb64(body),
-        wraps={_match(_KEY_ID, key): _unb64(sealed) for key, sealed in data["wraps"].items()},
+        wraps={_match(KEY_ID, key): _unb64(sealed) for key, sealed in data["wraps"].items()},
         seen=_flag(data.get("seen", True)),
     )
 

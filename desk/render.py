@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from desk.cases import Attachment, CaseView, Message, StatusChanged, ThreadItem
 from desk.client import DeskError
+from vocabulary import Author, CaseStatus, StepRole
 
 EXPORT_FORMAT: Final = "grievance-desk-export"
 EXPORT_VERSION: Final = 1
@@ -33,7 +34,10 @@ CASE_COLUMNS: Final = (
     "categories",
     "what_happened",
 )
-_COVERED_STEPS: Final = frozenset({"site", "categories", "danger", "what_happened"})
+_COVERED_ROLES: Final = frozenset(
+    {StepRole.WORKPLACE, StepRole.CATEGORIES, StepRole.DANGER, StepRole.OWN_WORDS}
+)
+"""The answers the case columns show; every other answer gets a column of its own."""
 
 
 def clean(text: str, *, lines: bool = False) -> str:
@@ -102,7 +106,7 @@ def list_text(
         out.append(clean(f"{head}  {'  ·  '.join(parts)}{assigned}"))
         out.append("    " + clean(report.first_words() or "(no account given)"))
     urgent = sum(v.urgent for v in views)
-    new = sum(v.status == "new" for v in views)
+    new = sum(v.status == CaseStatus.NEW for v in views)
     unread = sum(v.unseen_follow_ups > 0 for v in views)
     plural = "case" if len(views) == 1 else "cases"
     with_unread = f", {unread} with follow-ups nobody has opened" if unread else ""
@@ -171,7 +175,7 @@ def case_text(view: CaseView, saved: Mapping[str, Path] | None = None) -> str:
         head = f"  #{item.seq}  {item.day}  {item.author:<10}  " + ("" if item.seen else "NEW ")
         if isinstance(item, Message):
             what = item.purpose
-            if item.language is not None and item.author == "worker":
+            if item.language is not None and item.author == Author.WORKER:
                 what += f" ({item.language.label()})"
             out.append(_indented(f"{head}{what}: ", clean(item.text, lines=True)))
         elif isinstance(item, Attachment):
@@ -288,7 +292,7 @@ def export_csv(views: list[CaseView]) -> str:
     extra: dict[str, str] = {}
     for view in views:
         for answer in view.report.answers if view.report else ():
-            if answer.step not in _COVERED_STEPS and answer.step not in extra:
+            if answer.role not in _COVERED_ROLES and answer.step not in extra:
                 title = answer.question if answer.question not in extra.values() else answer.step
                 extra[answer.step] = title
     out = io.StringIO()

@@ -13,24 +13,16 @@ from crypto.errors import InvalidReceipt
 from crypto.receipts import parse_receipt
 from handlers.buttons import ButtonCode
 from handlers.conversation import Conversation, Mode, new_token
-from handlers.i18n import N_, SOURCE_LANGUAGE
+from handlers.i18n import SOURCE_LANGUAGE
 from handlers.io import Effect, Media, Message, Reply, Text
 from handlers.media import AttachmentRejected, CleanAttachment, check_declared_size
 from handlers.ports import CaseView, Limits, NoRoute, Scrubber, Tracker
 from handlers.refusals import rejection, text_problem
 from handlers.screens import Screens
 from handlers.text import clean_text
+from vocabulary import status_label
 
 MAX_FOLLOW_UP_LENGTH: Final = 3500
-STATUS_LABELS: Final = {
-    "new": N_("Received"),
-    "acknowledged": N_("Seen by the organisation"),
-    "investigating": N_("Being looked into"),
-    "remediation": N_("Being put right"),
-    "resolved": N_("Resolved"),
-    "closed": N_("Closed"),
-}
-"""What a worker reads for each case status, in their language."""
 CODES: Final = frozenset({ButtonCode.STOP, ButtonCode.FOLLOW_UP, ButtonCode.READ_DONE})
 """The buttons of this mode."""
 
@@ -106,7 +98,7 @@ class CaseMode:
         _ = conv.tr().gettext
         view: CaseView = conv.case_view
         conv.screen.token = new_token()
-        label = _(STATUS_LABELS.get(view.status, view.status))
+        label = _(status_label(view.status))
         messages = [Message(_("Status of your report: {status}").format(status=label))]
         if not view.replies:
             messages.append(Message(_("There is no answer from the organisation yet.")))

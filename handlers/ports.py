@@ -37,6 +37,8 @@ class Draft:
     answers: dict[str, Any]
     readable: dict[str, dict[str, str]]
     """Step id -> {"question", "answer"} in English words, for the caseworker."""
+    roles: dict[str, str]
+    """Role -> step id (vocabulary.StepRole): which answers the desk triages on."""
     attachments: tuple[DraftAttachment, ...]
     country: str
     site: str | None

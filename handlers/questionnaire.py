@@ -14,6 +14,7 @@ from importlib import resources
 from typing import IO, Any, Final
 
 from handlers.i18n import N_
+from vocabulary import StepRole
 
 DEFAULT_QUESTIONNAIRE: Final = "default.toml"
 MAX_TEXT_LENGTH_LIMIT: Final = 3500
@@ -76,12 +77,18 @@ class Step:
     """The answers of a single, multi or approx_date step, in the order shown."""
     labels: dict[str, str] = field(default_factory=dict)
     """Extra button texts by role: continue, agree, decline, other, undisclosed."""
-    danger: bool = False
+    role: StepRole | None = None
+    """What the step means to the desk (the country and site steps: by their type)."""
     voice: bool = False
     max_length: int = MAX_TEXT_LENGTH_LIMIT
     minimum: int = 0
     maximum: int = 0
     max_files: int = 0
+
+    @property
+    def danger(self) -> bool:
+        """A yes here means someone is in danger now: the worker is shown emergency contacts."""
+        return self.role == StepRole.DANGER
 
 
 @dataclass(frozen=True)
@@ -96,8 +103,13 @@ class Questionnaire:
         """The one step of a type every questionnaire has exactly once (country, site, review)."""
         return next(step for step in self.steps if step.type == step_type)
 
+    @property
+    def roles(self) -> dict[str, str]:
+        """Role -> step id, as the sealed report names them for the desk."""
+        return {step.role: step.id for step in self.steps if step.role is not None}
 
-_COMMON_KEYS = {"id", "type", "prompt", "title", "optional", "when"}
+
+_COMMON_KEYS = {"id", "type", "prompt", "title", "optional", "when", "role"}
 _KEYS_BY_TYPE: Final[dict[StepType, set[str]]] = {
     StepType.LANGUAGE: set(),
     StepType.INFO: {"continue"},
@@ -106,7 +118,7 @@ _KEYS_BY_TYPE: Final[dict[StepType, set[str]]] = {
     StepType.SITE: {"other", "undisclosed"},
     StepType.SINGLE: {"options"},
     StepType.MULTI: {"options"},
-    StepType.YES_NO: {"danger"},
+    StepType.YES_NO: {"danger"},  # `danger = true`: the older spelling of `role = "danger"`
     StepType.APPROX_DATE: set(),
     StepType.NUMBER: {"min", "max"},
     StepType.TEXT: {"voice", "max_length"},
@@ -118,6 +130,14 @@ _REQUIRED_LABELS: Final[dict[StepType, tuple[str, ...]]] = {
     StepType.CONSENT: ("agree", "decline"),
     StepType.SITE: ("other", "undisclosed"),
 }
+_ROLE_BY_TYPE: Final = {StepType.COUNTRY: StepRole.COUNTRY, StepType.SITE: StepRole.WORKPLACE}
+"""Roles a step has by its type (a questionnaire has exactly one step of each)."""
+_ROLE_TYPES: Final[dict[StepRole, frozenset[StepType]]] = {
+    StepRole.DANGER: frozenset({StepType.YES_NO}),
+    StepRole.CATEGORIES: frozenset({StepType.MULTI, StepType.SINGLE}),
+    StepRole.OWN_WORDS: frozenset({StepType.TEXT}),
+}
+"""Roles a step is given with `role = "..."`, and the step types that can carry each."""
 _FIXED_ANSWERS: Final[dict[StepType, frozenset[str]]] = {
     StepType.YES_NO: frozenset({"yes", "no"}),
     # A workplace's slug is the administrators' to change, so a condition may name only these.
@@ -223,13 +243,43 @@ def _step(raw: Any, earlier: list[Step], where: str) -> Step:
         when=_condition(raw.get("when"), earlier, where),
         options=options,
         labels=labels,
-        danger=bool(raw.get("danger", False)),
+        role=_role(raw, step_type, earlier, where),
         voice=bool(raw.get("voice", False)),
         max_length=max_length,
         minimum=minimum,
         maximum=maximum,
         max_files=max_files,
     )
+
+
+def _role(
+    raw: dict[str, Any], step_type: StepType, earlier: list[Step], where: str
+) -> StepRole | None:
+    if step_type in _ROLE_BY_TYPE:
+        implied = _ROLE_BY_TYPE[step_type]
+        if raw.get("role", implied) != implied:
+            raise QuestionnaireError(f"{where}: a {step_type} step is the {implied}, by its type")
+        return implied
+    danger = raw.get("danger", False)
+    if not isinstance(danger, bool) or (danger and "role" in raw):
+        raise QuestionnaireError(f'{where}: say role = "danger" (or the older danger = true)')
+    named = raw.get("role", StepRole.DANGER.value if danger else None)
+    if named is None:
+        return None
+    try:
+        role = StepRole(named)
+    except ValueError:
+        known = ", ".join(_ROLE_TYPES)
+        raise QuestionnaireError(f"{where}: unknown role {named!r} ({known})") from None
+    if role not in _ROLE_TYPES:
+        owner = next(kind for kind, given in _ROLE_BY_TYPE.items() if given == role)
+        raise QuestionnaireError(f"{where}: the {role} role is the {owner} step's, by its type")
+    if step_type not in _ROLE_TYPES[role]:
+        kinds = " or ".join(sorted(_ROLE_TYPES[role]))
+        raise QuestionnaireError(f"{where}: the {role} role needs a {kinds} step")
+    if any(step.role == role for step in earlier):
+        raise QuestionnaireError(f"{where}: the {role.value} role is given twice")
+    return role
 
 
 def _options(raw: dict[str, Any], step_type: StepType, where: str) -> tuple[Option, ...]:

@@ -100,6 +100,7 @@ class Sending:
             language=conv.language or SOURCE_LANGUAGE,
             answers=dict(answers),
             readable=readable(self.questionnaire, working),
+            roles=self.questionnaire.roles,
             attachments=tuple(working.attachments),
             country=country,
             site=None if site is None or site in NAMELESS_SITES else site,

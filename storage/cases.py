@@ -16,7 +16,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from storage import days
 from storage.errors import AlreadyExists, NotFound
-from storage.models import Case, CaseEntry, CaseStatus, EntryAuthor, EntryPurpose, Partner, Wrap
+from storage.models import Case, CaseEntry, Partner, Wrap
+from vocabulary import Author, CaseStatus, Purpose
 
 #: Default and largest page of ``list_cases``, so one request cannot pull a whole queue.
 DEFAULT_PAGE_SIZE = 100
@@ -28,8 +29,8 @@ class NewEntry:
     """An entry to store: already encrypted by crypto/, with its data key sealed per recipient."""
 
     id: str
-    purpose: EntryPurpose
-    author: EntryAuthor
+    purpose: Purpose
+    author: Author
     body: bytes
     wraps: Mapping[str, bytes] = field(default_factory=dict)  # key_id -> sealed data key
 
@@ -49,7 +50,7 @@ def _build_entry(entry: NewEntry, seq: int, day: date) -> CaseEntry:
         created_day=day,
         body=entry.body,
         # A caseworker has seen what they wrote; a worker's entry waits for the partner to open it.
-        seen_by_partner=entry.author == EntryAuthor.CASEWORKER,
+        seen_by_partner=entry.author == Author.CASEWORKER,
         wraps=[Wrap(key_id=key_id, sealed_key=sealed) for key_id, sealed in entry.wraps.items()],
     )
 
@@ -158,8 +159,8 @@ class ListedEntry:
     id: str
     case_id: str
     seq: int
-    purpose: EntryPurpose
-    author: EntryAuthor
+    purpose: Purpose
+    author: Author
     created_day: date
     size: int
     body: bytes | None  # None for attachments: they stay in the database until asked for
@@ -181,7 +182,7 @@ async def list_entries(
         return listed
     scope = (Case.partner_id == partner_id, CaseEntry.case_id.in_(list(case_ids)))
     body_unless_attachment = type_coerce(
-        sql_case((CaseEntry.purpose == EntryPurpose.ATTACHMENT, null()), else_=CaseEntry.body),
+        sql_case((CaseEntry.purpose == Purpose.ATTACHMENT, null()), else_=CaseEntry.body),
         LargeBinary,
     )
     wraps: dict[str, dict[str, bytes]] = {}
@@ -324,7 +325,7 @@ async def count_cases(
         select(CaseEntry.id)
         .where(
             CaseEntry.case_id == Case.id,
-            CaseEntry.author == EntryAuthor.WORKER,
+            CaseEntry.author == Author.WORKER,
             CaseEntry.seen_by_partner.is_(False),
         )
         .exists()
@@ -379,7 +380,7 @@ async def count_unseen(session: AsyncSession, case: Case) -> int:
         .select_from(CaseEntry)
         .where(
             CaseEntry.case_id == case.id,
-            CaseEntry.author == EntryAuthor.WORKER,
+            CaseEntry.author == Author.WORKER,
             CaseEntry.seen_by_partner.is_(False),
         )
     )

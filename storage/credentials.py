@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import days
 from storage.errors import AlreadyExists, NotFound
-from storage.models import CaseworkerCredential, CredentialRole, Partner
+from storage.models import CaseworkerCredential, Partner
+from vocabulary import CredentialRole
 
 
 async def add_credential(

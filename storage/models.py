@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from vocabulary import Author, CaseStatus, CredentialRole, KeyStatus, Purpose
+
 # Deterministic constraint and index names, so Alembic migrations (and drops) name them the same on
 # every database.
 NAMING_CONVENTION = {
@@ -57,53 +59,6 @@ AUDIT_FIELD_LENGTH = 64
 AUDIT_SUBJECT_LENGTH = 200
 EMERGENCY_CONTACTS_LENGTH = 1000
 SETTING_NAME_LENGTH = 64
-
-
-class KeyStatus(StrEnum):
-    """Life of a partner public key; only an active key receives new reports."""
-
-    ACTIVE = "active"
-    RETIRED = "retired"
-    REVOKED = "revoked"
-
-
-class CaseStatus(StrEnum):
-    """Where a case stands in the partner's workflow."""
-
-    NEW = "new"
-    ACKNOWLEDGED = "acknowledged"
-    INVESTIGATING = "investigating"
-    REMEDIATION = "remediation"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-
-class EntryPurpose(StrEnum):
-    """What an entry of a case is; bound into the ciphertext's associated data by crypto/."""
-
-    REPORT = "report"
-    FOLLOW_UP = "follow-up"
-    REPLY = "reply"
-    NOTE = "note"
-    ATTACHMENT = "attachment"
-
-
-class CredentialRole(StrEnum):
-    """What a caseworker credential may do in the case API.
-
-    ``triage`` reads, sets statuses, replies, writes notes, re-wraps and marks entries seen;
-    ``lead`` may also purge a case for good. Issued credentials are ``triage`` unless asked.
-    """
-
-    TRIAGE = "triage"
-    LEAD = "lead"
-
-
-class EntryAuthor(StrEnum):
-    """Who wrote an entry: the (anonymous) worker or the partner's caseworker."""
-
-    WORKER = "worker"
-    CASEWORKER = "caseworker"
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -276,8 +231,8 @@ class CaseEntry(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     # Order within the case; stands in for a timestamp, which we do not keep.
     seq: Mapped[int] = mapped_column()
-    purpose: Mapped[EntryPurpose] = mapped_column(EnumString(EntryPurpose))
-    author: Mapped[EntryAuthor] = mapped_column(EnumString(EntryAuthor))
+    purpose: Mapped[Purpose] = mapped_column(EnumString(Purpose))
+    author: Mapped[Author] = mapped_column(EnumString(Author))
     # Day only: a finer time could de-anonymise the worker.
     created_day: Mapped[date] = mapped_column(Date)
     body: Mapped[bytes] = mapped_column(LargeBinary)

@@ -12,7 +12,8 @@ from sqlalchemy.orm import joinedload
 
 from storage import days
 from storage.errors import AlreadyExists, InvalidTransition, NotFound
-from storage.models import KeyStatus, Partner, PartnerCountry, PartnerKey
+from storage.models import Partner, PartnerCountry, PartnerKey
+from vocabulary import KeyStatus
 
 
 async def add_partner(

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import admin
 from bot.cli import main
 from bot.server import make_app, make_runner
-from crypto.envelope import Context, Envelope, Purpose, open_envelope, rewrap, seal
+from crypto.envelope import Context, Envelope, open_envelope, rewrap, seal
 from crypto.ids import new_case_id, new_entry_id
 from crypto.keys import (
     PrivateKey,
@@ -34,7 +34,7 @@ from crypto.payloads import AttachmentHeader, encode_attachment, encode_message,
 from storage import cases, partners
 from storage.db import create_engine
 from storage.db import session_factory as make_session_factory
-from storage.models import EntryAuthor, EntryPurpose
+from vocabulary import DEFAULT_QUESTIONNAIRE_ROLES, Author, Purpose
 
 Sessions = async_sessionmaker[AsyncSession]
 REPORT_TEXT = "SENTINEL-REPORT the supervisor keeps our passports in his drawer"
@@ -107,11 +107,9 @@ def _sealed(
     case_id: str, entry_id: str, purpose: Purpose, plaintext: bytes, to: Sequence[PublicKey]
 ) -> cases.NewEntry:
     envelope = seal(plaintext, Context(case_id, entry_id, purpose), to)
-    author = (
-        EntryAuthor.CASEWORKER if purpose in {Purpose.REPLY, Purpose.NOTE} else EntryAuthor.WORKER
-    )
+    author = Author.CASEWORKER if purpose in {Purpose.REPLY, Purpose.NOTE} else Author.WORKER
     return cases.NewEntry(
-        entry_id, EntryPurpose(purpose.value), author, envelope.body, dict(envelope.wraps)
+        entry_id, Purpose(purpose.value), author, envelope.body, dict(envelope.wraps)
     )
 
 
@@ -145,7 +143,9 @@ async def store_case(
     report_id = new_entry_id()
     answers = {"what_happened": {"text": text}, "categories": ["passports"]}
     readable = {"what_happened": {"question": "What happened?", "answer": text}}
-    report = encode_report("default", 1, "th", answers, readable, listed)
+    report = encode_report(
+        "default", 1, "th", answers, readable, listed, DEFAULT_QUESTIONNAIRE_ROLES
+    )
     entries.insert(0, _sealed(case_id, report_id, Purpose.REPORT, report, [partner_key]))
     async with sessions() as session, session.begin():
         partner = await partners.get_partner(session, slug)

@@ -21,7 +21,7 @@ from bot import admin, logs
 from bot.config import Config
 from bot.database import open_database
 from bot.service import Service, running_bot
-from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
+from crypto.envelope import Context, Envelope, open_envelope
 from crypto.keys import (
     PrivateKey,
     SigningKey,
@@ -36,6 +36,7 @@ from handlers.questionnaire import load_default
 from storage import cases, partners
 from storage.migrate import upgrade_to_head
 from storage.models import Case
+from vocabulary import Author, Purpose
 
 TOKEN = "987654321:SENTINEL-TOKEN-abcdefghijklmnopqrstuvwxyz"
 GPS_DATUM = "SENTINEL-GPS-DATUM"

@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import os
 import secrets
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,14 +25,14 @@ from bot import admin
 from bot.cli import main
 from bot.database import open_database
 from bot.server import make_app
-from crypto.envelope import Context, Envelope, Purpose, open_envelope, seal
+from crypto.envelope import Context, Envelope, open_envelope, seal
 from crypto.ids import new_case_id, new_entry_id
 from crypto.keyfile import KdfParams, write_partner_key
 from crypto.keys import PrivateKey, PublicKey, key_id, new_partner_key, new_signing_key
 from crypto.payloads import AttachmentHeader, encode_attachment, encode_message, encode_report
 from storage import cases, partners
 from storage.migrate import upgrade_to_head
-from storage.models import CaseStatus, EntryAuthor, EntryPurpose
+from vocabulary import DEFAULT_QUESTIONNAIRE_ROLES, Author, CaseStatus, Purpose
 
 Sessions = async_sessionmaker[AsyncSession]
 PASSPHRASE = "the caseworker's passphrase"
@@ -171,8 +172,10 @@ def report_payload(
     attachments: Sequence[dict[str, str]] = (),
     site: str = "lamphun-2",
     country: tuple[str, str] = ("TH", "Thailand"),
+    roles: Mapping[str, str] | None = DEFAULT_QUESTIONNAIRE_ROLES,
 ) -> bytes:
-    """A report as the engine writes it: option ids in `answers`, English words in `readable`."""
+    """A report as the engine writes it: option ids in `answers`, English words in `readable`;
+    `roles` None for one as sealed before reports named their roles."""
     chosen = list(categories)
     answers: dict[str, Any] = {
         "country": country[0],
@@ -194,7 +197,14 @@ def report_payload(
         "workers_affected": {"question": "Workers affected", "answer": "12"},
         "evidence": {"question": "Evidence", "answer": f"{len(attachments)} files"},
     }
-    return encode_report("default", 1, language, answers, readable, list(attachments))
+    payload = encode_report(
+        "default", 1, language, answers, readable, list(attachments), roles or {}
+    )
+    if roles is not None:
+        return payload
+    document = json.loads(payload)
+    del document["roles"]
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def sealed_entry(
@@ -206,11 +216,9 @@ def sealed_entry(
 ) -> cases.NewEntry:
     entry_id = entry_id or new_entry_id()
     envelope = seal(plaintext, Context(case_id, entry_id, purpose), to)
-    author = (
-        EntryAuthor.CASEWORKER if purpose in {Purpose.REPLY, Purpose.NOTE} else EntryAuthor.WORKER
-    )
+    author = Author.CASEWORKER if purpose in {Purpose.REPLY, Purpose.NOTE} else Author.WORKER
     return cases.NewEntry(
-        entry_id, EntryPurpose(purpose.value), author, envelope.body, dict(envelope.wraps)
+        entry_id, Purpose(purpose.value), author, envelope.body, dict(envelope.wraps)
     )
 
 

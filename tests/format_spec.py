@@ -42,6 +42,16 @@ READ_VERSIONS = {1, 2}
 MIN_BODY = 1 + 24 + 16
 
 
+ROLES_OF_THE_DEFAULT_QUESTIONNAIRE = {
+    "danger": "danger",
+    "categories": "categories",
+    "country": "country",
+    "workplace": "site",
+    "own_words": "what_happened",
+}
+"""FORMAT.md, "Payloads": how a report without `roles` is read."""
+
+
 class Refused(Exception):
     """The document's reader refuses the input."""
 
@@ -136,4 +146,21 @@ def open_key_file(document: dict[str, Any], passphrase: str, normalise: bool = T
     )
     return bindings.crypto_secretbox_open(
         base64.b64decode(document["ciphertext"]), base64.b64decode(document["nonce"]), key
+    )
+
+
+def triage(report: dict[str, Any]) -> tuple[bool, list[str], str]:
+    """FORMAT.md "Payloads", a report's `roles`: danger, the categories' option ids, and the
+    workplace (else the country) in English words."""
+    roles = report.get("roles", ROLES_OF_THE_DEFAULT_QUESTIONNAIRE)
+    answers, readable = report["answers"], report["readable"]
+
+    def words(role: str) -> str:
+        return readable.get(roles.get(role), {}).get("answer", "")
+
+    categories = answers.get(roles.get("categories"), [])
+    return (
+        answers.get(roles.get("danger")) == "yes",
+        [categories] if isinstance(categories, str) else list(categories),
+        words("workplace") or words("country"),
     )

@@ -34,12 +34,12 @@ from deployment import deployment
 
 from bot import logs
 from bot.case_api import MAX_REQUEST_BYTES
-from crypto.envelope import Context, Envelope, Purpose, open_envelope
+from crypto.envelope import Context, Envelope, open_envelope
 from crypto.ids import new_case_id, new_entry_id
 from crypto.keys import new_partner_key
 from crypto.payloads import decode_attachment, decode_message, decode_report
 from storage import audit, cases, days, partners
-from storage.models import CaseStatus
+from vocabulary import CaseStatus, Purpose
 
 CALLERS = ("own", "other", "revoked", "garbled", "none")
 GARBLED = {

@@ -9,7 +9,7 @@ from casework import api_client, bearer, issue, make_world, revoke, snapshot, st
 from sqlalchemy import event
 
 from storage import audit, cases, days, partners
-from storage.models import CaseStatus
+from vocabulary import CaseStatus
 
 
 async def call(client, method: str, path: str, body: Any = None, token: str | None = None):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from babel import Locale
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_from_file
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from languages import (
@@ -30,11 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "locales"
 TEMPLATE = LOCALES / "messages.pot"
 SOURCE_DIRS = ("handlers", "bot")
+SOURCE_FILES = ("vocabulary.py",)
+"""Outside those folders: the shared words (the status labels a worker reads)."""
 METHOD_MAP = [("**.py", "python"), ("**.toml", "questionnaire")]
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 UPDATE_COMMANDS = (
     "pybabel extract -F babel.cfg -k N_ --no-wrap --sort-by-file -o locales/messages.pot "
-    "handlers bot\n"
+    "handlers bot vocabulary.py\n"
     "pybabel update -i locales/messages.pot -d locales --no-wrap"
 )
 
@@ -257,6 +259,11 @@ def test_template_matches_the_messages_in_the_code():
     for folder in SOURCE_DIRS:
         for _file, _line, message, _comments, _context in extract_from_dir(
             str(ROOT / folder), METHOD_MAP, keywords=KEYWORDS
+        ):
+            extracted.add(tuple(message) if isinstance(message, list | tuple) else message)
+    for name in SOURCE_FILES:
+        for _line, message, _comments, _context in extract_from_file(
+            "python", str(ROOT / name), keywords=KEYWORDS
         ):
             extracted.add(tuple(message) if isinstance(message, list | tuple) else message)
     assert extracted, "nothing was extracted: is the package installed (for the extractor)?"

@@ -11,9 +11,6 @@ import sys
 
 import pytest
 
-from bot.cli import credentials as credential_commands
-from desk.cli import options as desk_options
-
 HEAVY = {"telegram", "sqlalchemy", "aiohttp", "PIL", "pypdf", "nacl", "alembic", "jinja2"}
 COMMANDS = {
     "grievance --help": ["-m", "bot.cli", "--help"],
@@ -39,19 +36,6 @@ def test_help_loads_none_of_the_servers_libraries(argv):
     loaded = imported_packages(done.stderr)
     assert "bot" in loaded or "desk" in loaded  # the import log was read
     assert not loaded & HEAVY, sorted(loaded & HEAVY)
-
-
-def test_the_roles_offered_are_the_roles_a_credential_can_have():
-    from storage.models import CredentialRole
-
-    assert tuple(CredentialRole) == credential_commands.ROLES
-    assert credential_commands.DEFAULT_ROLE == CredentialRole.TRIAGE
-
-
-def test_the_statuses_offered_are_the_statuses_of_the_case_api():
-    from desk.client import STATUSES
-
-    assert desk_options.STATUSES == STATUSES
 
 
 def helps(parser, path=()):

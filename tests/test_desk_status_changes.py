@@ -25,7 +25,8 @@ from desk.cases import Keyring, StatusChanged
 from desk.client import CaseClient, DeskError
 from desk.reports import facts_of
 from storage import cases, days, partners
-from storage.models import Case, CaseEntry, CaseStatus
+from storage.models import Case, CaseEntry
+from vocabulary import CaseStatus
 
 
 @pytest.fixture

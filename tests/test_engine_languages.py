@@ -16,13 +16,13 @@ from languages import (
     width,
 )
 
-from handlers.casemode import STATUS_LABELS
 from handlers.countries import country_name
 from handlers.i18n import SOURCE_LANGUAGE, language_name, preselect, translator
 from handlers.io import Command, Message, Press
 from handlers.media import AttachmentKind
 from handlers.ports import StorageUnavailable
 from handlers.screens import PAGE_SIZE, TICKED, UNTICKED
+from vocabulary import STATUS_LABELS
 
 DIGIT_ZERO = {
     "th": 0x0E50,  # Thai

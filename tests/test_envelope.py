@@ -4,18 +4,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crypto.envelope import (
-    AUTHOR_OF,
-    Author,
-    Context,
-    Envelope,
-    Purpose,
-    open_envelope,
-    rewrap,
-    seal,
-)
+from crypto.envelope import AUTHOR_OF, Context, Envelope, open_envelope, rewrap, seal
 from crypto.errors import DecryptionError
 from crypto.keys import key_id, new_partner_key
+from vocabulary import Author, Purpose
 
 CONTEXT = Context(case_id="7KQ2M9XD4H1A", entry_id="0123456789ABCDEFGHJK", purpose=Purpose.REPORT)
 REPORT = "ค่าจ้างถูกหัก / wages withheld / 工资被扣".encode()

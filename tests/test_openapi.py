@@ -30,8 +30,8 @@ from telegram import Bot
 
 from bot.case_api import MAX_REQUEST_BYTES
 from bot.server import WEBHOOK_PATH, make_app
-from crypto.envelope import Purpose
 from crypto.ids import new_case_id, new_entry_id
+from vocabulary import Purpose
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml"
 METHODS = ("get", "put", "post", "delete", "patch")

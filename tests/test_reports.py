@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from report_checks import Equations, recovered, report_equations, shown_counts
 
-from desk.cases import CaseView, Message, Report, StatusChanged
+from desk.cases import CaseView, Message, StatusChanged
 from desk.languages import language
 from desk.reports import (
     CaseFacts,
@@ -28,6 +28,7 @@ from desk.reports import (
 )
 from desk.reports.periods import periods
 from desk.reports.suppression import suppress_table
+from desk.worker_report import Report
 
 STATUSES = ("new", "acknowledged", "investigating", "remediation", "resolved", "closed")
 COUNTRIES = (("TH", "Thailand"), ("MY", "Malaysia"), ("VN", "Viet Nam"))

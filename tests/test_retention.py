@@ -22,7 +22,7 @@ from storage import audit, cases, days, partners
 from storage.db import create_engine
 from storage.db import session_factory as make_session_factory
 from storage.migrate import upgrade_to_head
-from storage.models import CaseStatus
+from vocabulary import CaseStatus
 
 TODAY = date(2031, 6, 1)
 

@@ -15,7 +15,8 @@ from crypto.keys import (
     partner_key_text,
     verify_key_text,
 )
-from crypto.statements import KeyStatement, KeyStatus, sign_statement, verify_statement
+from crypto.statements import KeyStatement, sign_statement, verify_statement
+from vocabulary import KeyStatus
 
 ADMIN = new_signing_key()
 PARTNER = bytes(new_partner_key().public_key)

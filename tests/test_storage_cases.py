@@ -15,15 +15,8 @@ from storage.db import create_engine
 from storage.db import session_factory as make_session_factory
 from storage.errors import AlreadyExists, NotFound
 from storage.migrate import upgrade_to_head
-from storage.models import (
-    Case,
-    CaseEntry,
-    CaseStatus,
-    EntryAuthor,
-    EntryPurpose,
-    Partner,
-    Wrap,
-)
+from storage.models import Case, CaseEntry, Partner, Wrap
+from vocabulary import Author, CaseStatus, Purpose
 
 Sessions = async_sessionmaker[AsyncSession]
 OLD_KEY = "a" * 32
@@ -31,8 +24,8 @@ NEW_KEY = "b" * 32
 
 
 def entry(
-    purpose: EntryPurpose = EntryPurpose.REPORT,
-    author: EntryAuthor = EntryAuthor.WORKER,
+    purpose: Purpose = Purpose.REPORT,
+    author: Author = Author.WORKER,
     body: bytes | None = None,
     keys: tuple[str, ...] = (OLD_KEY,),
     entry_id: str | None = None,
@@ -77,7 +70,7 @@ async def count(sessions: Sessions, model: type[Case] | type[CaseEntry] | type[W
 async def test_a_new_case_is_stored_with_its_entries_and_wraps(session_factory: Sessions) -> None:
     partner = await new_partner(session_factory)
     report = entry(keys=(OLD_KEY, NEW_KEY))
-    language = entry(EntryPurpose.NOTE)
+    language = entry(Purpose.NOTE)
     lookup = secrets.token_bytes(32)
     created = await new_case(session_factory, partner, report, language, lookup_id=lookup)
     async with session_factory() as session:
@@ -88,7 +81,7 @@ async def test_a_new_case_is_stored_with_its_entries_and_wraps(session_factory: 
     assert [e.seq for e in case.entries] == [1, 2]
     first = case.entries[0]
     assert first.body == report.body
-    assert first.purpose is EntryPurpose.REPORT and first.author is EntryAuthor.WORKER
+    assert first.purpose is Purpose.REPORT and first.author is Author.WORKER
     assert {w.key_id: w.sealed_key for w in first.wraps} == dict(report.wraps)
 
 
@@ -143,9 +136,9 @@ async def test_entries_keep_their_order(
     monkeypatch.setattr(days, "today", lambda: later)
     added = []
     for purpose, author in [
-        (EntryPurpose.REPLY, EntryAuthor.CASEWORKER),
-        (EntryPurpose.FOLLOW_UP, EntryAuthor.WORKER),
-        (EntryPurpose.ATTACHMENT, EntryAuthor.WORKER),
+        (Purpose.REPLY, Author.CASEWORKER),
+        (Purpose.FOLLOW_UP, Author.WORKER),
+        (Purpose.ATTACHMENT, Author.WORKER),
     ]:
         new = entry(purpose, author)
         added.append(new.id)
@@ -157,7 +150,7 @@ async def test_entries_keep_their_order(
         case = await cases.get_case(session, partner.id, created.id)
     assert [e.seq for e in case.entries] == [1, 2, 3, 4]
     assert [e.id for e in case.entries[1:]] == added
-    assert case.entries[2].purpose is EntryPurpose.FOLLOW_UP
+    assert case.entries[2].purpose is Purpose.FOLLOW_UP
     assert case.created_day == created.created_day
     assert case.updated_day == later  # a new entry is news for the caseworker
 
@@ -169,7 +162,7 @@ async def test_entry_can_be_added_to_a_case_listed_without_entries(
     await new_case(session_factory, partner)
     async with session_factory() as session, session.begin():
         [case] = await cases.list_cases(session, partner.id)
-        stored = await cases.add_entry(session, case, entry(EntryPurpose.NOTE))
+        stored = await cases.add_entry(session, case, entry(Purpose.NOTE))
     assert stored.seq == 2
 
 

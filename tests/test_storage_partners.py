@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import days, partners
 from storage.errors import AlreadyExists, InvalidTransition, NotFound
-from storage.models import KeyStatus, Partner, PartnerKey
+from storage.models import Partner, PartnerKey
+from vocabulary import KeyStatus
 
 Sessions = async_sessionmaker[AsyncSession]
 DAY = date(2025, 3, 14)

@@ -3,12 +3,12 @@
 from deployment import decrypt_cases, deployment
 from reports import file_a_report
 
-from crypto.envelope import Context, Purpose, seal
+from crypto.envelope import Context, seal
 from crypto.ids import new_entry_id
 from crypto.keys import PublicKey
 from crypto.payloads import encode_message
 from storage import cases
-from storage.models import CaseStatus, EntryAuthor, EntryPurpose
+from vocabulary import Author, CaseStatus, Purpose
 
 REPLY = "We have spoken to the agency. Please tell us if the deductions stop."
 
@@ -24,7 +24,7 @@ async def caseworker_replies(running, text):
         await cases.add_entry(
             session,
             case,
-            cases.NewEntry(entry_id, EntryPurpose.REPLY, EntryAuthor.CASEWORKER, envelope.body,
+            cases.NewEntry(entry_id, Purpose.REPLY, Author.CASEWORKER, envelope.body,
                            dict(envelope.wraps)),
         )  # fmt: skip
         await cases.set_status(session, case, CaseStatus.INVESTIGATING)
@@ -63,7 +63,7 @@ async def test_the_worker_reads_the_reply_with_the_receipt_and_adds_information(
         ("reply", REPLY),
         ("follow-up", "The deductions continued this month."),
     ]
-    assert case["case"].entries[-1].author == EntryAuthor.WORKER
+    assert case["case"].entries[-1].author == Author.WORKER
 
 
 async def test_a_wrong_receipt_says_the_same_as_an_unknown_one(database_url, tmp_path):

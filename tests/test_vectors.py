@@ -14,6 +14,7 @@ import pytest
 from format_spec import (
     AUTHOR_OF_PURPOSE,
     DIRECTION_MARKS,
+    ROLES_OF_THE_DEFAULT_QUESTIONNAIRE,
     WHITE_SPACE,
     ZERO_WIDTH,
     Refused,
@@ -24,6 +25,7 @@ from format_spec import (
     open_entry,
     open_key_file,
     receipt_keys,
+    triage,
 )
 from nacl import bindings
 from nacl.exceptions import CryptoError as NaclCryptoError
@@ -31,18 +33,27 @@ from nacl.public import PrivateKey
 
 from crypto import keys as project_keys
 from crypto import receipts as project_receipts
-from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
+from crypto.envelope import Context, Envelope, open_envelope
 from crypto.errors import DecryptionError
 from crypto.keyfile import read_partner_key
 from crypto.keys import parse_partner_key, parse_verify_key
-from crypto.payloads import PayloadError, StatusChange, decode_status_change, encode_status_change
+from crypto.payloads import (
+    PayloadError,
+    StatusChange,
+    decode_report,
+    decode_status_change,
+    encode_report,
+    encode_status_change,
+)
 from crypto.receipts import derive_case_keys, parse_receipt
-from crypto.statements import KeyStatement, KeyStatus, verify_statement
+from crypto.statements import KeyStatement, verify_statement
+from vocabulary import DEFAULT_QUESTIONNAIRE_ROLES, Author, KeyStatus, Purpose, StepRole
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "vectors.json").read_text())
 FORMAT = (ROOT / "docs" / "FORMAT.md").read_text()
 STATUS_CHANGE = VECTORS["payloads"]["status_change"]
+REPORT = VECTORS["payloads"]["report"]
 ALL_ENVELOPES = VECTORS["envelopes"] + VECTORS["envelopes_v1"] + [STATUS_CHANGE["envelope"]]
 
 
@@ -307,3 +318,37 @@ def test_the_status_change_vector_is_a_note_whose_payload_the_document_gives():
 def test_a_status_change_payload_is_read_strictly(document):
     with pytest.raises(PayloadError):
         decode_status_change(json.dumps(document).encode())
+
+
+def test_the_report_vector_names_the_steps_of_its_roles_as_the_document_says():
+    envelope = REPORT["envelope"]
+    plaintext = open_entry(
+        bytes.fromhex(envelope["body"]),
+        {k: bytes.fromhex(v) for k, v in envelope["wraps"].items()},
+        bytes.fromhex(VECTORS["keys"]["partner_secret_key"]),
+        envelope["case_id"],
+        envelope["entry_id"],
+        envelope["purpose"],
+        envelope["author"],
+    )
+    assert plaintext.decode("utf-8") == REPORT["plaintext_utf8"]
+    assert f"    {REPORT['plaintext_utf8']}\n" in FORMAT and envelope["entry_id"] in FORMAT
+    document = decode_report(plaintext)
+    assert document["roles"] == REPORT["roles"]
+    fields = ("questionnaire", "questionnaire_version", "language", "answers", "readable")
+    again = encode_report(*(document[f] for f in fields), document["attachments"], REPORT["roles"])
+    assert again == plaintext
+    # By the document alone: urgent, about wages, at Lamphun Plant 2, whatever the step ids.
+    assert triage(document) == (True, ["wages"], "Lamphun Plant 2")
+    assert set(REPORT["roles"]) == set(StepRole)
+
+
+def test_a_report_without_roles_is_read_with_the_default_questionnaires_steps():
+    line = json.dumps(ROLES_OF_THE_DEFAULT_QUESTIONNAIRE, separators=(",", ":"))
+    assert f"    {line}\n" in FORMAT
+    assert ROLES_OF_THE_DEFAULT_QUESTIONNAIRE == DEFAULT_QUESTIONNAIRE_ROLES
+    old = {
+        "answers": {"site": "lamphun-2", "categories": ["hours"], "danger": "no"},
+        "readable": {"site": {"question": "Workplace", "answer": "Lamphun Plant 2"}},
+    }
+    assert triage(old) == (False, ["hours"], "Lamphun Plant 2")

@@ -13,7 +13,7 @@ from handlers.countries import UnknownCountry, parse_country
 from storage import partners, sites
 from storage.errors import NotFound
 from storage.models import NAME_MAX_LENGTH, SLUG_MAX_LENGTH, Partner, Site
-from storage.models import KeyStatus as StoredKeyStatus
+from vocabulary import KeyStatus
 
 ACTOR: Final = "admin"
 """How the audit log names the administrators (one key, one actor: never a person's name)."""
@@ -76,7 +76,7 @@ async def reachable_countries(session: AsyncSession) -> set[str]:
     """Countries where a worker's report has somewhere to go: a default partner or a site whose
     partner has an active key (what the bot offers, see bot.intake.directory)."""
     listed = await partners.list_partners(session)
-    able = {p.slug for p in listed if any(k.status == StoredKeyStatus.ACTIVE for k in p.keys)}
+    able = {p.slug for p in listed if any(k.status == KeyStatus.ACTIVE for k in p.keys)}
     reachable = {c.country for p in listed if p.slug in able for c in p.countries}
     reachable |= {s.country for s in await sites.list_sites(session) if s.partner.slug in able}
     return reachable

@@ -19,12 +19,10 @@ from bot.errors import UserError
 from crypto.tokens import new_token, token_hash
 from storage import audit, credentials
 from storage.errors import NotFound
-from storage.models import NAME_MAX_LENGTH, CaseworkerCredential, CredentialRole
+from storage.models import NAME_MAX_LENGTH, CaseworkerCredential
+from vocabulary import CredentialRole
 
 LABEL_MAX_LENGTH: Final = NAME_MAX_LENGTH
-ROLES: Final = tuple(role.value for role in CredentialRole)
-DEFAULT_ROLE: Final = CredentialRole.TRIAGE.value
-"""The safer role: everything a caseworker does daily, but never purging a case."""
 
 
 @dataclass(frozen=True)
@@ -85,11 +83,13 @@ def check_role(role: str) -> CredentialRole:
     try:
         return CredentialRole(role)
     except ValueError:
-        raise UserError(f"'{role}' is not a role; use one of: {', '.join(ROLES)}") from None
+        raise UserError(
+            f"'{role}' is not a role; use one of: {', '.join(CredentialRole)}"
+        ) from None
 
 
 async def issue(
-    session: AsyncSession, slug: str, label: str = "", role: str = DEFAULT_ROLE
+    session: AsyncSession, slug: str, label: str = "", role: str = CredentialRole.TRIAGE
 ) -> Issued:
     """A new credential for partner `slug`; the result holds the token, which is not kept."""
     check_slug(slug, "partner")

@@ -25,11 +25,10 @@ from bot.errors import UserError
 from bot.intake.signed_keys import verify_key_row
 from crypto.errors import UntrustedKeyStatement
 from crypto.keys import KEY_BYTES, PublicKey, VerifyKey, key_id, partner_key_text
-from crypto.statements import KeyStatus
 from storage import audit, partners
 from storage.errors import NotFound
 from storage.models import EMERGENCY_CONTACTS_LENGTH, Partner, PartnerKey
-from storage.models import KeyStatus as StoredKeyStatus
+from vocabulary import KeyStatus
 
 
 @dataclass(frozen=True)
@@ -125,7 +124,7 @@ async def add_partner(
         partner,
         key_id(bytes(public_key)),
         bytes(public_key),
-        StoredKeyStatus.ACTIVE,
+        KeyStatus.ACTIVE,
         day,
         signature,
     )
@@ -142,11 +141,11 @@ async def rotate_key(
     retired = await partners.active_key(session, partner)
     if retired is not None:
         signature, day = signer.sign(slug, PublicKey(retired.public_key), KeyStatus.RETIRED)
-        await partners.set_key_statement(session, retired, StoredKeyStatus.RETIRED, day, signature)
+        await partners.set_key_statement(session, retired, KeyStatus.RETIRED, day, signature)
     signature, day = signer.sign(slug, public_key, KeyStatus.ACTIVE)
     new_id = key_id(bytes(public_key))
     await partners.add_key(
-        session, partner, new_id, bytes(public_key), StoredKeyStatus.ACTIVE, day, signature
+        session, partner, new_id, bytes(public_key), KeyStatus.ACTIVE, day, signature
     )
     await audit.record(session, ACTOR, "key.rotate", f"{slug} {new_id}")
     return KeyRotated(slug, new_id, retired.key_id if retired is not None else None)
@@ -170,9 +169,9 @@ async def revoke_key(
         key = await partners.get_key(session, partner, revoked_id)
     except NotFound as exc:
         raise UserError(f"partner '{slug}' has no key {revoked_id}") from exc
-    if key.status == StoredKeyStatus.REVOKED:
+    if key.status == KeyStatus.REVOKED:
         raise UserError(f"key {revoked_id} of partner '{slug}' is already revoked")
-    was_active = key.status == StoredKeyStatus.ACTIVE
+    was_active = key.status == KeyStatus.ACTIVE
     if was_active and not force:
         raise UserError(
             f"key {revoked_id} is the active key of partner '{slug}': revoking it stops all new "
@@ -180,7 +179,7 @@ async def revoke_key(
             "add --force to revoke it now"
         )
     signature, day = signer.sign(slug, PublicKey(key.public_key), KeyStatus.REVOKED)
-    await partners.set_key_statement(session, key, StoredKeyStatus.REVOKED, day, signature)
+    await partners.set_key_statement(session, key, KeyStatus.REVOKED, day, signature)
     await audit.record(session, ACTOR, "key.revoke", f"{slug} {revoked_id}")
     return KeyRevoked(slug, revoked_id, partner_has_active_key=not was_active)
 

@@ -12,8 +12,9 @@ from typing import Final
 
 from bot.errors import UserError
 from crypto.keys import PublicKey, SigningKey, VerifyKey, key_id
-from crypto.statements import KeyStatement, KeyStatus, sign_statement
+from crypto.statements import KeyStatement, sign_statement
 from storage.days import today
+from vocabulary import KeyStatus
 
 SIGNATURE_BYTES: Final = 64
 

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.environment import DATABASE, MEANINGS
 from desk.commandline import Parser, add_command
+from vocabulary import CredentialRole
 
 if TYPE_CHECKING:
     from bot.admin.credentials import Credential, Credentials, NewCredential
-
-ROLES: Final = ("triage", "lead")
-"""The roles a credential can have: those of `storage.models.CredentialRole` (a test checks it),
-named here so that offering them does not load SQLAlchemy."""
-DEFAULT_ROLE: Final = "triage"
 
 
 def add(admin_commands: argparse._SubParsersAction[Any]) -> None:
@@ -41,8 +37,8 @@ def add(admin_commands: argparse._SubParsersAction[Any]) -> None:
     )
     issue.add_argument(
         "--role",
-        choices=ROLES,
-        default=DEFAULT_ROLE,
+        choices=tuple(CredentialRole),
+        default=CredentialRole.TRIAGE,
         help="triage (default): read, set status, reply, note, re-wrap; "
         "lead: all that, and purge cases for good",
     )

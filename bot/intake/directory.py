@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.intake.outage import DATABASE_ERRORS, unavailable
 from handlers.ports import Route
 from storage import partners, sites
-from storage.models import KeyStatus
+from vocabulary import KeyStatus
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crypto.keys import PublicKey, VerifyKey
-from crypto.statements import KeyStatement, KeyStatus, verify_statement
+from crypto.statements import KeyStatement, verify_statement
 from storage import partners
 from storage.models import Partner, PartnerKey
 
@@ -24,7 +24,7 @@ def statement_for(partner: Partner, key: PartnerKey) -> KeyStatement:
         partner=partner.slug,
         key_id=key.key_id,
         public_key=key.public_key,
-        status=KeyStatus(key.status.value),
+        status=key.status,
         day=key.statement_day,
     )
 

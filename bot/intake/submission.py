@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.intake import receipts
 from bot.intake.outage import storage_unavailable_on_error
 from bot.intake.signed_keys import NoUsablePartnerKey, sealing_key
-from crypto.envelope import Author, Context, Purpose, seal
+from crypto.envelope import Context, seal
 from crypto.errors import UntrustedKeyStatement
 from crypto.ids import new_entry_id
 from crypto.keys import PublicKey, VerifyKey
@@ -26,7 +26,7 @@ from crypto.receipts import CaseKeys, new_receipt
 from handlers.ports import Directory, Draft, NoRoute, SubmissionFailed
 from storage import cases, partners
 from storage.errors import AlreadyExists, StorageError
-from storage.models import EntryAuthor, EntryPurpose
+from vocabulary import Author, Purpose
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,7 @@ def _seal_draft(draft: Draft, partner_key: PublicKey, case_keys: CaseKeys) -> _S
         draft.answers,
         draft.readable,
         listed,
+        draft.roles,
     )
     # The report is the case's first entry; its attachments follow it.
     entries.insert(0, worker_entry(case_id, new_entry_id(), Purpose.REPORT, report, [partner_key]))
@@ -164,8 +165,8 @@ def worker_entry(
     envelope = seal(plaintext, Context(case_id, entry_id, purpose, Author.WORKER), recipients)
     return cases.NewEntry(
         id=entry_id,
-        purpose=EntryPurpose(purpose.value),
-        author=EntryAuthor.WORKER,
+        purpose=purpose,
+        author=Author.WORKER,
         body=envelope.body,
         wraps=dict(envelope.wraps),
     )

@@ -16,7 +16,7 @@ from bot.intake import receipts
 from bot.intake.outage import DATABASE_ERRORS, unavailable
 from bot.intake.signed_keys import NoUsablePartnerKey, sealing_key
 from bot.intake.submission import worker_entry
-from crypto.envelope import Author, Context, Envelope, Purpose, open_envelope
+from crypto.envelope import Context, Envelope, open_envelope
 from crypto.errors import CryptoError
 from crypto.ids import new_entry_id
 from crypto.keys import VerifyKey, key_id
@@ -31,7 +31,7 @@ from handlers.media import CleanAttachment
 from handlers.ports import CaseView, NoRoute, SubmissionFailed
 from storage import cases, partners
 from storage.errors import StorageError
-from storage.models import EntryPurpose
+from vocabulary import Purpose
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +70,10 @@ class StoredTracker:
             replies = []
             for entry in listed[case.id]:
                 wraps = entry.wraps
-                if entry.purpose != EntryPurpose.REPLY or worker_key_id not in wraps:
+                if entry.purpose != Purpose.REPLY or worker_key_id not in wraps:
                     continue
                 assert entry.body is not None  # only attachments are listed without a body
-                context = Context(case.id, entry.id, Purpose.REPLY, Author(entry.author.value))
+                context = Context(case.id, entry.id, Purpose.REPLY, entry.author)
                 try:
                     envelope = Envelope(entry.body, wraps)
                     plaintext = open_envelope(envelope, context, keys.private_key)

@@ -9,8 +9,9 @@ import argparse
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from desk.cli.options import CONNECT, ENVIRONMENT, SEAL, STATUSES, server_options
+from desk.cli.options import CONNECT, ENVIRONMENT, SEAL, server_options
 from desk.commandline import add_command, show
+from vocabulary import STATUSES, status_label
 
 if TYPE_CHECKING:
     from desk.cli.results import Assigned, EntryAdded, StatusSet
@@ -68,7 +69,6 @@ def add(commands: argparse._SubParsersAction[Any]) -> None:
 def run_status(args: argparse.Namespace) -> int:
     """grievance desk status CASE STATUS."""
     from desk import actions
-    from desk.cases import WORKER_STATUS_LABELS
     from desk.cli.connect import verify_key, with_client
     from desk.cli.results import StatusSet
 
@@ -77,7 +77,7 @@ def run_status(args: argparse.Namespace) -> int:
         args,
         lambda client: actions.set_status(client, args.case, args.status, verify_key=verify),
     )
-    label = WORKER_STATUS_LABELS.get(case.status, case.status)
+    label = status_label(case.status)
     show(StatusSet(case.id, case.status, label, case.updated_day), status_text, as_json=args.json)
     return 0
 

@@ -28,10 +28,6 @@ CONNECT: Final = (SERVER_VARIABLE, TOKEN_VARIABLE)
 OPEN_KEYS: Final = (*CONNECT, KEY_FILE_VARIABLE, PASSPHRASE_VARIABLE)
 SEAL: Final = (*CONNECT, VERIFY_KEY_VARIABLE)
 
-STATUSES: Final = ("new", "acknowledged", "investigating", "remediation", "resolved", "closed")
-"""The statuses a case can be given: those of `desk.client.STATUSES` (a test checks it), named
-here so that offering them does not load the HTTP client."""
-
 
 def server_options() -> argparse.ArgumentParser:
     """--server and --token, for every command that talks to the server."""

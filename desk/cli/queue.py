@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from desk.cli.options import ENVIRONMENT, OPEN_KEYS, STATUSES, key_options, server_options
+from desk.cli.options import ENVIRONMENT, OPEN_KEYS, key_options, server_options
 from desk.commandline import PROG, add_command
+from vocabulary import STATUSES
 
 
 def add(commands: argparse._SubParsersAction[Any]) -> None:

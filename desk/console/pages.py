@@ -14,13 +14,14 @@ from typing import Final
 from aiohttp import web
 
 from crypto.errors import CryptoError
-from desk.client import STATUSES, DeskError
+from desk.client import DeskError
 from desk.console import config as settings
 from desk.console import present
 from desk.console import queue as queues
 from desk.console.i18n import LANGUAGES, Gettext, sentence, translations
 from desk.console.state import ConsoleState, state_of
 from desk.console.templates import page
+from vocabulary import STATUSES
 
 FIRST_WAIT: Final = 1.5
 """Seconds the queue page waits for the queue to open before showing how far it has got."""

@@ -13,36 +13,26 @@ from babel.numbers import format_decimal
 
 from desk.assignment import ME, NOBODY, Team
 from desk.cases import (
-    WORKER_STATUS_LABELS,
     Attachment,
     CaseView,
     Message,
     StatusChanged,
     ThreadItem,
 )
-from desk.client import STATUSES
 from desk.console.i18n import N_, Gettext
 from desk.render import size_text
+from vocabulary import STATUSES, Author, CaseStatus, status_label
 
-STATUS_NAMES: Final = {
-    "new": N_("New"),
-    "acknowledged": N_("Acknowledged"),
-    "investigating": N_("Investigating"),
-    "remediation": N_("Remediation"),
-    "resolved": N_("Resolved"),
-    "closed": N_("Closed"),
+STATUS_NAMES: Final[dict[str, str]] = {
+    CaseStatus.NEW: N_("New"),
+    CaseStatus.ACKNOWLEDGED: N_("Acknowledged"),
+    CaseStatus.INVESTIGATING: N_("Investigating"),
+    CaseStatus.REMEDIATION: N_("Remediation"),
+    CaseStatus.RESOLVED: N_("Resolved"),
+    CaseStatus.CLOSED: N_("Closed"),
 }
-"""The caseworker's names of the case statuses."""
-
-# desk.cases.WORKER_STATUS_LABELS in the console's catalogs (a test keeps the two the same).
-WORKER_LABELS_FOR_EXTRACTION: Final = (
-    N_("Received"),
-    N_("Seen by the organisation"),
-    N_("Being looked into"),
-    N_("Being put right"),
-    N_("Resolved"),
-    N_("Closed"),
-)
+"""The caseworker's names of the case statuses (what the worker reads is the vocabulary's
+`CaseStatus.label`, extracted into the console's catalogs from vocabulary.py too)."""
 REPLY_INTRO: Final = N_("Answer from the organisation:")
 """The line the bot puts above a reply (handlers/engine.py), in the worker's language."""
 
@@ -59,8 +49,7 @@ def status_name(status: str, _: Gettext) -> str:
 
 def worker_label(status: str, _: Gettext) -> str:
     """What the worker reads for a status when they ask with their receipt."""
-    label = WORKER_STATUS_LABELS.get(status)
-    return _(label) if label else status
+    return _(status_label(status))
 
 
 def status_choices(_: Gettext) -> list[tuple[str, str, str]]:
@@ -151,7 +140,7 @@ def new_from_worker(view: CaseView) -> frozenset[str]:
     return frozenset(
         item.entry_id
         for item in view.thread
-        if not item.seen and item.author == "worker" and item.entry_id not in listed
+        if not item.seen and item.author == Author.WORKER and item.entry_id not in listed
     )
 
 

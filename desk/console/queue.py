@@ -18,8 +18,8 @@ from typing import Any, Final
 
 from desk.assignment import Team
 from desk.cases import CaseView, Message, triage_key
-from desk.client import STATUSES
 from desk.reports import CaseFacts, facts_of
+from vocabulary import STATUSES, CaseStatus, StepRole
 
 PAGE_SIZE: Final = 50
 """Rows on one page of the queue: a screen or two, quick to read and to render."""
@@ -74,7 +74,6 @@ class Row:
 def row_for(view: CaseView) -> Row:
     """The queue row of one decrypted case."""
     report = view.report
-    readable: Mapping[str, Any] = report.readable if report else {}
     words: list[str] = [view.id.lower()]
     if report is not None:
         for answer in report.answers:
@@ -93,8 +92,8 @@ def row_for(view: CaseView) -> Row:
         urgent=view.urgent,
         opened=report is not None,
         problem=view.report_problem or "",
-        workplace=_answer(readable, "site"),
-        country=_answer(readable, "country"),
+        workplace=report.answer_to(StepRole.WORKPLACE) if report else "",
+        country=report.answer_to(StepRole.COUNTRY) if report else "",
         categories=report.categories if report else (),
         categories_text=report.categories_text if report else "",
         language=report.language.code if report else "",
@@ -110,11 +109,6 @@ def row_for(view: CaseView) -> Row:
         search="\n".join(words).casefold(),
         facts=facts_of(view),
     )
-
-
-def _answer(readable: Mapping[str, Any], step: str) -> str:
-    pair = readable.get(step)
-    return str(pair.get("answer", "")) if isinstance(pair, dict) else ""
 
 
 @dataclass(frozen=True)
@@ -237,7 +231,7 @@ class Queue:
         return {
             "total": len(self.rows),
             "urgent": sum(row.urgent for row in self.rows),
-            "new": sum(row.status == "new" for row in self.rows),
+            "new": sum(row.status == CaseStatus.NEW for row in self.rows),
             "unread": sum(row.unread > 0 for row in self.rows),
             "mine": sum(self.team.is_me(row.assignee) for row in self.rows),
             "unopened": sum(not row.opened for row in self.rows),

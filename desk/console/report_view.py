@@ -18,12 +18,12 @@ from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 
-from desk.client import STATUSES
 from desk.console import present
 from desk.console.i18n import N_, Gettext
 from desk.render import defuse
 from desk.reports import Cell, Report, Table, TableRow
 from desk.reports.periods import first_month
+from vocabulary import STATUSES
 
 GROUPING_NAMES: Final = {
     "workplace": N_("Workplace"),

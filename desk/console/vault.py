@@ -39,10 +39,10 @@ from desk.console.i18n import N_, ConsoleError
 from desk.console.loader import Progress, WatchedClient, open_queue
 from desk.console.logs import LOGGER
 from desk.console.queue import Queue
+from vocabulary import OLD_KEYS
 
 OPEN_CASES: Final = 20
 """Opened cases (with their files) kept in memory: enough to go back and forth."""
-OLD: Final = actions.OLD
 NEWS_SECONDS: Final = 30.0
 """How long the count of what arrived since the queue was opened is trusted before asking again."""
 NEWS_WAIT: Final = 2.0
@@ -325,7 +325,7 @@ class Vault:
 
 
 def _old_ids(partner: Partner) -> frozenset[str]:
-    return frozenset(key.key_id for key in partner.keys if key.status in OLD)
+    return frozenset(key.key_id for key in partner.keys if key.status in OLD_KEYS)
 
 
 async def _open_key(path: Path, passphrase: str) -> PrivateKey:

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from desk.client import STATUSES
 from desk.reports.facts import CaseFacts
 from desk.reports.periods import period_of, periods
 from desk.reports.rows import Place, Problem, place_tree, problem_rows
 from desk.reports.suppression import Key, Release, Variable, suppress
+from vocabulary import STATUSES
 
 GROUPINGS: Final = ("workplace", "country", "category", "status")
 DEFAULT_K: Final = 5

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-from desk.cases import SETTLED, CaseView
+from desk.cases import CaseView
+from vocabulary import SETTLED, CaseStatus, StepRole
 
 MAX_LABEL: Final = 80
 """Characters of a workplace, country or problem name: a name, never an account."""
@@ -49,11 +50,10 @@ def facts_of(view: CaseView) -> CaseFacts | None:
     if report is None:
         return None
     received = date.fromisoformat(view.created_day)
-    answers = report.raw_answers
     changes = view.status_changes
     # Complete when the first recorded change left "new", or nothing was ever changed. A case
     # changed before desks recorded changes starts elsewhere: its days are not known.
-    dated = changes[0].previous == "new" if changes else view.status == "new"
+    dated = (changes[0].previous if changes else view.status) == CaseStatus.NEW
     acknowledged = resolved = None
     if dated and changes:
         acknowledged = _days(received, changes[0].day)
@@ -66,14 +66,14 @@ def facts_of(view: CaseView) -> CaseFacts | None:
         code = _code(option, lower=True)
         if code:
             chosen.setdefault(code, _label(names[index] if aligned else option))
-    site = _code(answers.get("site"), lower=True)
+    site = _code(report.raw_answer(StepRole.WORKPLACE), lower=True)
     return CaseFacts(
         received=received,
         status=view.status,
-        country=_code(answers.get("country")),
-        country_name=_label(_answer(report.readable, "country")),
+        country=_code(report.raw_answer(StepRole.COUNTRY)),
+        country_name=_label(report.answer_to(StepRole.COUNTRY)),
         workplace="" if site in NOT_NAMED else site,
-        workplace_name="" if site in NOT_NAMED else _label(_answer(report.readable, "site")),
+        workplace_name="" if site in NOT_NAMED else _label(report.answer_to(StepRole.WORKPLACE)),
         categories=tuple(chosen),
         category_names=tuple(chosen.values()),
         dated=dated,
@@ -84,11 +84,6 @@ def facts_of(view: CaseView) -> CaseFacts | None:
 
 def _days(received: date, day: str) -> int:
     return max(0, (date.fromisoformat(day) - received).days)
-
-
-def _answer(readable: Any, step: str) -> str:
-    pair = readable.get(step) if isinstance(readable, dict) else None
-    return str(pair.get("answer", "")) if isinstance(pair, dict) else ""
 
 
 def _code(value: Any, *, lower: bool = False) -> str:

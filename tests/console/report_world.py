@@ -13,10 +13,10 @@ from datetime import date, timedelta
 from desk_world import DeskWorld, sealed_entry, store_report
 from sqlalchemy import update
 
-from crypto.envelope import Purpose
 from crypto.payloads import encode_status_change
 from storage import cases, partners
-from storage.models import Case, CaseEntry, CaseStatus
+from storage.models import Case, CaseEntry
+from vocabulary import CaseStatus, Purpose
 
 REPORT_WORDS = "SENTINEL-REPORT-WORDS the supervisor keeps our passports in his drawer"
 """What every worker wrote: it must never reach a report."""

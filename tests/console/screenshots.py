@@ -36,10 +36,10 @@ from report_world import seed as seed_report_cases  # noqa: E402
 from sqlalchemy import select, update  # noqa: E402
 
 from bot import admin  # noqa: E402
-from crypto.envelope import Purpose  # noqa: E402
 from crypto.payloads import AttachmentHeader, encode_message  # noqa: E402
 from storage import cases, partners  # noqa: E402
-from storage.models import Case, CaseEntry, CaseStatus, CaseworkerCredential  # noqa: E402
+from storage.models import Case, CaseEntry, CaseworkerCredential  # noqa: E402
+from vocabulary import CaseStatus, Purpose  # noqa: E402
 
 TODAY = date(2026, 11, 27)
 FORCED = ("forced_labour", "Forced labour, recruitment fees or documents taken")

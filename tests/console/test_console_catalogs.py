@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po
 
-from desk.cases import WORKER_STATUS_LABELS
 from desk.console import present
 from desk.console.i18n import LANGUAGES, SOURCE_LANGUAGE, negotiate, translations
+from vocabulary import STATUS_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "locales" / "console.pot"
@@ -41,15 +41,14 @@ def _forms(message: Message) -> tuple[str, ...]:
 
 
 def test_the_console_template_lists_exactly_the_words_the_console_uses():
-    found = {
-        (msg[2] if isinstance(msg[2], str) else tuple(msg[2][:2]))
-        for msg in extract_from_dir(
-            ROOT / "desk" / "console",
-            METHOD_MAP,
-            options_map=OPTIONS,
-            keywords={**DEFAULT_KEYWORDS, "N_": None},
-        )
-    }
+    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    console = extract_from_dir(
+        ROOT / "desk" / "console", METHOD_MAP, options_map=OPTIONS, keywords=keywords
+    )
+    # and what the worker reads for each status, which the console shows beside the status
+    shared = extract_from_file("python", ROOT / "vocabulary.py", keywords=keywords)
+    messages = [msg[2] for msg in console] + [msg[1] for msg in shared]
+    found = {msg if isinstance(msg, str) else tuple(msg[:2]) for msg in messages}
     listed = {_key(m) for m in _read(TEMPLATE) if m.id}
     assert found == listed, f"locales/console.pot is stale: run {UPDATE}"
 
@@ -70,10 +69,10 @@ def test_each_console_catalog_is_complete_and_keeps_every_placeholder(language):
 
 
 def test_the_console_names_statuses_as_the_worker_reads_them():
-    assert set(present.WORKER_LABELS_FOR_EXTRACTION) == set(WORKER_STATUS_LABELS.values())
     bot_words = {_key(m) for m in _read(ROOT / "locales" / "messages.pot") if m.id}
+    console_words = {_key(m) for m in _read(TEMPLATE) if m.id}
     assert present.REPLY_INTRO in bot_words  # the line the bot shows above a reply
-    assert set(WORKER_STATUS_LABELS.values()) <= bot_words
+    assert set(STATUS_LABELS.values()) <= bot_words & console_words
     thai = translations("th").gettext
     assert present.worker_label("investigating", thai) != "Being looked into"
 

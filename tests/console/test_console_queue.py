@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from desk.assignment import Team
-from desk.cases import Attachment, CaseView, Message, Report
+from desk.cases import Attachment, CaseView, Message
 from desk.client import Caseworker
 from desk.console.queue import PAGE_SIZE, Filters, build, filters_from, page_of
 from desk.languages import language
+from desk.worker_report import Report
 
 
 def case(

@@ -26,7 +26,8 @@ from crypto.keys import PrivateKey, key_id
 from crypto.payloads import PayloadError, decode_attachment, decode_report
 from crypto.receipts import CaseKeys, derive_case_keys
 from storage import settings
-from storage.models import Case, CaseEntry, EntryPurpose, Wrap
+from storage.models import Case, CaseEntry, Wrap
+from vocabulary import Purpose
 
 MARKER = "SENTINEL-CRASH worker {uid}: the line leader cut our overtime pay"
 _MARKER = re.compile(r"SENTINEL-CRASH worker (\d+):")
@@ -148,8 +149,8 @@ class Ledger:
         """Report entry, every attachment it lists, a partner wrap on each, all opening."""
         partner_id = key_id(bytes(self.partner_key.public_key))
         missing = [e.id for e in case.entries if partner_id not in {w.key_id for w in e.wraps}]
-        reports = [e for e in case.entries if e.purpose == EntryPurpose.REPORT]
-        attachments = {e.id: e for e in case.entries if e.purpose == EntryPurpose.ATTACHMENT}
+        reports = [e for e in case.entries if e.purpose == Purpose.REPORT]
+        attachments = {e.id: e for e in case.entries if e.purpose == Purpose.ATTACHMENT}
         problems = [f"entries without a wrap for the partner key: {missing}"] if missing else []
         uid = None
         if len(reports) != 1:

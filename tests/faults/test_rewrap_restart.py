@@ -40,12 +40,12 @@ from sqlalchemy.orm import selectinload
 
 from bot import admin
 from bot.database import open_database
-from crypto.envelope import Purpose
 from crypto.keys import PrivateKey, key_id, new_partner_key, new_signing_key, verify_key_text
 from crypto.payloads import AttachmentHeader, encode_message
 from storage import cases, partners
 from storage.migrate import upgrade_to_head
 from storage.models import CaseEntry, Wrap
+from vocabulary import Purpose
 
 SEED = int(os.environ.get("GRIEVANCE_REWRAP_SEED") or 7004)
 CASES = 24

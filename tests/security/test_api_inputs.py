@@ -27,8 +27,8 @@ from casework import (
 
 from bot import logs
 from bot.case_api import MAX_REQUEST_BYTES
-from crypto.envelope import Purpose
 from crypto.keys import new_partner_key
+from vocabulary import Purpose
 
 ECHO = "SENTINEL-ECHO-7Q"
 JSON = "application/json"

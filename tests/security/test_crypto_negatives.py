@@ -21,16 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nacl import bindings
 
-from crypto.envelope import (
-    AUTHOR_OF,
-    Author,
-    Context,
-    Envelope,
-    Purpose,
-    open_envelope,
-    rewrap,
-    seal,
-)
+from crypto.envelope import AUTHOR_OF, Context, Envelope, open_envelope, rewrap, seal
 from crypto.errors import DecryptionError, KeyFileError
 from crypto.ids import new_case_id, new_entry_id
 from crypto.keyfile import (
@@ -44,6 +35,7 @@ from crypto.keys import PrivateKey, key_id, new_partner_key, new_signing_key
 from crypto.payloads import encode_message
 from desk.cases import Keyring, Unreadable, open_case
 from desk.client import Case, Entry
+from vocabulary import Author, Purpose
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parent.parent / "vectors" / "vectors.json").read_text()

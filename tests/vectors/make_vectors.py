@@ -20,12 +20,13 @@ from nacl import bindings
 from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
-from crypto.envelope import FORMAT_VERSION, Author, Context, Purpose, seal, unwrap_data_key
+from crypto.envelope import FORMAT_VERSION, Context, seal, unwrap_data_key
 from crypto.keyfile import KdfParams, write_partner_key
 from crypto.keys import key_id, partner_key_text, verify_key_text
-from crypto.payloads import decode_status_change, encode_status_change
+from crypto.payloads import decode_status_change, encode_report, encode_status_change
 from crypto.receipts import derive_case_keys, parse_receipt
-from crypto.statements import KeyStatement, KeyStatus, sign_statement
+from crypto.statements import KeyStatement, sign_statement
+from vocabulary import Author, KeyStatus, Purpose
 
 OUT = Path(__file__).with_name("vectors.json")
 PARTNER_SECRET = bytes(range(1, 33))
@@ -38,6 +39,35 @@ NFC_PASSPHRASE = "Tiếng Việt có dấu nhé"
 """Vietnamese: most letters with marks have a composed form and a decomposed (NFD) one."""
 INTERACTIVE = KdfParams(opslimit=2, memlimit=67108864)
 """The NFC vector's file is written with a lighter setting; the file records it."""
+
+# A report of a questionnaire other than the default one: other step ids, named by `roles`.
+OTHER_REPORT = {
+    "questionnaire": "site-survey",
+    "questionnaire_version": 1,
+    "language": "th",
+    "answers": {
+        "where": "TH",
+        "factory": "lamphun-2",
+        "issues": ["wages"],
+        "at_risk": "yes",
+        "story": {"text": "Fire exits locked."},
+    },
+    "readable": {
+        "where": {"question": "Country", "answer": "Thailand"},
+        "factory": {"question": "Workplace", "answer": "Lamphun Plant 2"},
+        "issues": {"question": "Problem", "answer": "Wages and deductions"},
+        "at_risk": {"question": "Danger now", "answer": "Yes"},
+        "story": {"question": "What happened", "answer": "Fire exits locked."},
+    },
+    "attachments": [],
+    "roles": {
+        "country": "where",
+        "workplace": "factory",
+        "categories": "issues",
+        "danger": "at_risk",
+        "own_words": "story",
+    },
+}
 
 # The receipt as a worker of each script may type it, each with another separator.
 SCRIPTS = [
@@ -198,7 +228,20 @@ def main():
     ]
     status_change = encode_status_change("acknowledged", "new")
     assert decode_status_change(status_change).status == "acknowledged"
+    report = encode_report(*OTHER_REPORT.values())
+    kept_payloads = previous.get("payloads", {})
     payloads = {
+        "report": {
+            "roles": OTHER_REPORT["roles"],
+            "plaintext_utf8": report.decode("utf-8"),
+            "envelope": envelope_vector(
+                "report of another questionnaire",
+                report,
+                Context("7KQ2M9XD4H1A", "R0ESREP0RT000000000A", Purpose.REPORT, Author.WORKER),
+                [PARTNER_SECRET],
+                [kept_payloads["report"]["envelope"]] if "report" in kept_payloads else [],
+            ),
+        },
         "status_change": {
             "status": "acknowledged",
             "previous": "new",
@@ -212,7 +255,7 @@ def main():
                 if previous.get("payloads")
                 else [],
             ),
-        }
+        },
     }
     decomposed = unicodedata.normalize("NFD", NFC_PASSPHRASE)
     vectors = {
