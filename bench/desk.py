@@ -15,7 +15,7 @@ What it does, everything on 127.0.0.1 and in a temporary folder removed at the e
    key is drawn at random rather than derived from a receipt (one Argon2id run each would take
    15 minutes; the server cannot tell the difference). Rows are inserted in bulk through
    ``storage`` (SQLite).
-2. **The real case API** (``bot.server.make_app`` with its session factory) in a process of its
+2. **The real case API** (``bot.http.server.make_app`` with its session factory) in a process of its
    own, as it would be on a server: the desk and the server do not share a core or a GIL.
 3. **Timed**:
 
@@ -60,7 +60,7 @@ from sqlalchemy import insert  # noqa: E402
 
 from bot import admin  # noqa: E402
 from bot.database import open_database  # noqa: E402
-from bot.server import make_app, runner_options  # noqa: E402
+from bot.http.server import make_app, runner_options  # noqa: E402
 from crypto.envelope import AUTHOR_OF, Context, seal  # noqa: E402
 from crypto.ids import new_case_id, new_entry_id  # noqa: E402
 from crypto.keyfile import read_partner_key, write_partner_key  # noqa: E402

@@ -30,13 +30,13 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRa
 from bot.config import LISTEN_VARIABLE, TOKEN_VARIABLE, WEBHOOK_VARIABLE, Config
 from bot.database import open_database
 from bot.errors import UserError
+from bot.http.server import WEBHOOK_PATH, make_app, make_runner
 from bot.intake.directory import StoredDirectory
 from bot.intake.receipts import receipt_salt
 from bot.intake.scrub import MediaScrubber
 from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
 from bot.retention import run_daily as run_retention
-from bot.server import WEBHOOK_PATH, make_app, make_runner
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.aiohttp_request import AiohttpRequest
 from bot.telegram.commands import set_commands

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import admin
 from bot.cli import main
-from bot.server import make_app, make_runner
+from bot.http.server import make_app, make_runner
 from crypto.envelope import Context, Envelope, open_envelope, rewrap, seal
 from crypto.ids import new_case_id, new_entry_id
 from crypto.keys import (
@@ -237,8 +237,8 @@ def kid(key: PrivateKey | PublicKey) -> str:
 
 
 class ServedApp(TestServer):
-    """aiohttp's test server, running the app as `grievance serve` does (bot.server.make_runner:
-    its access log, no Server header, JSON answers to malformed HTTP)."""
+    """aiohttp's test server, running the app as `grievance serve` does (make_runner of
+    bot/http/server.py: its access log, no Server header, JSON answers to malformed HTTP)."""
 
     async def _make_runner(self, **kwargs: Any) -> Any:
         return make_runner(self.app, **kwargs)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import admin
 from bot.cli import main
 from bot.database import open_database
-from bot.server import make_app
+from bot.http.server import make_app
 from crypto.envelope import Context, Envelope, open_envelope, seal
 from crypto.ids import new_case_id, new_entry_id
 from crypto.keyfile import KdfParams, write_partner_key

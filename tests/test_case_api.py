@@ -33,7 +33,7 @@ from casework import (
 from deployment import deployment
 
 from bot import logs
-from bot.case_api import MAX_REQUEST_BYTES
+from bot.http.calls import MAX_REQUEST_BYTES
 from crypto.envelope import Context, Envelope, open_envelope
 from crypto.ids import new_case_id, new_entry_id
 from crypto.keys import new_partner_key

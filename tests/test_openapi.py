@@ -28,8 +28,8 @@ from openapi_core.testing import MockRequest, MockResponse
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from telegram import Bot
 
-from bot.case_api import MAX_REQUEST_BYTES
-from bot.server import WEBHOOK_PATH, make_app
+from bot.http.calls import MAX_REQUEST_BYTES
+from bot.http.server import WEBHOOK_PATH, make_app
 from crypto.ids import new_case_id, new_entry_id
 from vocabulary import Purpose
 

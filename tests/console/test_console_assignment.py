@@ -38,7 +38,7 @@ from desk_world import (
 )
 
 from bot import admin
-from bot.server import make_app
+from bot.http.server import make_app
 from crypto.keys import new_partner_key
 
 TAKEN = "SENTINEL-TAKEN the supervisor keeps our passports"

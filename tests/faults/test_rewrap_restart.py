@@ -1,7 +1,7 @@
 """The case API killed (SIGKILL) amid `desk rewrap`, restarted, and the re-run completes.
 
 The server runs as its own process, forked by the zygote (tests/faults/zygote.py): the HTTP
-server of `grievance serve` (bot.server.make_app with the case API) on a fixed port. The desk
+server of `grievance serve` (bot.http.server.make_app with the case API) on a fixed port. The desk
 runs `grievance desk rewrap` as a caseworker would. Each round rotates the partner's key again
 and kills the server at another moment: while the desk lists the queue, after the first re-wrap,
 halfway, before the last one, and at a random point. Between the kill and the restart no entry

@@ -3,7 +3,7 @@
 A new Python process spends about 1.5 s importing PTB, SQLAlchemy, aiohttp and the project; a
 kill test restarts the service hundreds of times. So this process imports everything once and
 `os.fork()`s a child per start, which then runs the real service from its first line
-(`bot.service.running_bot`, or the case API of `bot.server.make_app`), with its own event loop.
+(`bot.service.running_bot`, or the case API of `bot.http.server.make_app`), with its own event loop.
 Forking is safe here because the zygote itself never starts an event loop or a thread.
 
 Run as `python tests/faults/zygote.py`; it reads one JSON request a line on stdin and answers one
@@ -41,7 +41,7 @@ from telegram.ext import AIORateLimiter
 from bot import logs
 from bot.config import Config
 from bot.database import open_database
-from bot.server import make_app, runner_options
+from bot.http.server import make_app, runner_options
 from bot.service import running_bot
 from storage.models import Case
 

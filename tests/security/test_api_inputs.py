@@ -26,7 +26,7 @@ from casework import (
 )
 
 from bot import logs
-from bot.case_api import MAX_REQUEST_BYTES
+from bot.http.calls import MAX_REQUEST_BYTES
 from crypto.keys import new_partner_key
 from vocabulary import Purpose
 

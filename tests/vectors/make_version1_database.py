@@ -26,11 +26,11 @@ from sqlalchemy import select
 
 from bot import admin
 from bot.database import open_database
+from bot.http.server import make_app, runner_options
 from bot.intake.directory import StoredDirectory
 from bot.intake.receipts import receipt_salt
 from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
-from bot.server import make_app, runner_options
 from crypto import envelope
 from crypto.keys import verify_key_text
 from desk.actions import add_note, add_reply

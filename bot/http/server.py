@@ -25,7 +25,8 @@ from aiohttp.web_protocol import RequestHandler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, Update
 
-from bot.case_api import API_PREFIX, SERVER_FAULT, make_api
+from bot.http.calls import API_PREFIX, SERVER_FAULT
+from bot.http.case_api import make_api
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def make_app(
     """The aiohttp application: the health check; given a bot, an update queue and a secret, the
     webhook; given a session factory, the case API under /api/v1/.
 
-    The case API reads its own bodies with its own limit (bot.case_api.MAX_REQUEST_BYTES), so
+    The case API reads its own bodies with its own limit (bot.http.calls.MAX_REQUEST_BYTES), so
     the application-wide limit stays the webhook's.
     """
     app = web.Application(client_max_size=MAX_UPDATE_BYTES, middlewares=[_json_errors])

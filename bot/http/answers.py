@@ -1,0 +1,81 @@
+"""The JSON the case API answers with: a case's metadata, entries with their bodies in base64,
+and only the partner's own wraps. Built here once for every endpoint."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+
+from storage import cases
+from storage.models import Case, CaseEntry, CaseworkerCredential
+from vocabulary import Author, Purpose
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def summary(case: Case, active: frozenset[int]) -> dict[str, Any]:
+    """The case's metadata; `active` are the ids of the partner's unrevoked credentials."""
+    assignee = case.assignee_credential_id
+    return {
+        "id": case.id,
+        "status": case.status.value,
+        "created_day": case.created_day.isoformat(),
+        "updated_day": case.updated_day.isoformat(),
+        "worker_public_key": b64(case.worker_public_key),
+        # A revoked credential reaches nothing: its cases are nobody's until someone takes them.
+        "assignee": assignee if assignee is not None and assignee in active else None,
+    }
+
+
+def caseworker_answer(credential: CaseworkerCredential) -> dict[str, Any]:
+    # Never the token's hash, the days or the partner: whom to assign to, nothing more.
+    return {"id": credential.id, "label": credential.label, "role": credential.role.value}
+
+
+def unseen(entries: Any) -> int:
+    """How many of the worker's entries the partner has not opened yet."""
+    return sum(1 for e in entries if e.author == Author.WORKER and not e.seen_by_partner)
+
+
+def subject(entry: CaseEntry) -> str:
+    """How the audit log names an entry: its case and its id, nothing of its content."""
+    return f"{entry.case_id}/{entry.id}"
+
+
+def _shown_wraps(wraps: Mapping[str, bytes], keys: set[str]) -> dict[str, str]:
+    # Only the partner's own wraps: the worker's wrap of a reply opens nothing for the desk.
+    return {kid: b64(sealed) for kid, sealed in sorted(wraps.items()) if kid in keys}
+
+
+def entry_answer(
+    entry: CaseEntry, keys: set[str], *, attachment_body: bool = True
+) -> dict[str, Any]:
+    hidden = not attachment_body and entry.purpose == Purpose.ATTACHMENT
+    return {
+        "id": entry.id,
+        "seq": entry.seq,
+        "purpose": entry.purpose.value,
+        "author": entry.author.value,
+        "created_day": entry.created_day.isoformat(),
+        "size": len(entry.body),
+        "body": None if hidden else b64(entry.body),
+        "wraps": _shown_wraps({w.key_id: w.sealed_key for w in entry.wraps}, keys),
+        "seen": entry.seen_by_partner,
+    }
+
+
+def listed_entry_answer(entry: cases.ListedEntry, keys: set[str]) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "seq": entry.seq,
+        "purpose": entry.purpose.value,
+        "author": entry.author.value,
+        "created_day": entry.created_day.isoformat(),
+        "size": entry.size,
+        "body": None if entry.body is None else b64(entry.body),
+        "wraps": _shown_wraps(entry.wraps, keys),
+        "seen": entry.seen_by_partner,
+    }
