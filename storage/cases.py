@@ -8,7 +8,7 @@ case and its first entries are stored all or nothing (no receipt without a whole
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import LargeBinary, Select, delete, func, inspect, null, select, type_coerce, update
 from sqlalchemy import case as sql_case
@@ -22,6 +22,8 @@ from storage.models import Case, CaseEntry, CaseStatus, EntryAuthor, EntryPurpos
 #: Default and largest page of ``list_cases``, so one request cannot pull a whole queue.
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True)
@@ -296,18 +298,21 @@ async def list_case_page(
     rows = (
         await session.execute(_page(columns, partner_id, status, changed_since, size + 1, offset))
     ).all()
-    page = [ListedCase(*row) for row in rows[:size]]
+    page = [
+        ListedCase(case_id, status, created, updated, worker_key, assignee)
+        for case_id, status, created, updated, worker_key, assignee in rows[:size]
+    ]
     return page, len(rows) > size
 
 
 def _page(
-    query: Select[Any],
+    query: _Query,
     partner_id: int,
     status: CaseStatus | None,
     changed_since: date | None,
     limit: int,
     offset: int,
-) -> Select[Any]:
+) -> _Query:
     """``query`` narrowed to one page of the partner's cases, most recently changed first."""
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must not be negative")
