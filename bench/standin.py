@@ -3,7 +3,7 @@
 It runs in a spawned process of its own, so that its work (the fake server, the workers, the
 photo thumbnails) never runs on the bot's event loop, and takes orders from the bot process
 over a pipe: `drive` some conversations, `stop`. Latency is measured here, as a worker sees
-it: from just before an update is queued for the bot to the moment the answer the worker waits
+it: from the moment an update is queued for the bot to the moment the answer the worker waits
 for is in the chat (the next message, or a button ticked).
 """
 
@@ -135,7 +135,6 @@ class StandIn:
     ) -> None:
         for label, action, argument, expect in steps:
             await pacer.slot()
-            started = time.monotonic()
             if action == "command":
                 await user.send_command(argument)
             elif action == "text":
@@ -146,6 +145,9 @@ class StandIn:
                 await user.send_raw_callback(argument[:60])
             else:
                 await user.press(argument)
+            # The actions queue their update without yielding (a photo's sizes are made first):
+            # the bot cannot have seen it yet, so the clock starts at its queueing.
+            started = time.monotonic()
             result.updates += 1
             if echo:
                 await user.wait_for_bot_message(timeout=patience)
