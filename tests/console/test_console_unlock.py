@@ -47,13 +47,13 @@ async def test_a_wrong_passphrase_opens_nothing_and_the_right_one_the_queue(tmp_
 
 
 async def test_a_wrong_passphrase_is_named_even_when_the_server_is_unreachable(tmp_path):
-    async with desk_world(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path) as world:
-        async with (
-            console_for(tmp_path, "http://127.0.0.1:9", world.token, world.key_file) as console,
-            aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http,
-        ):
-            async with http.get(console.start_url) as started:
-                assert started.status == 200
-            refused = await _unlock(http, console, "not the passphrase at all")
-            assert "The passphrase does not open the key file" in refused
-            assert console.running.state.vault.locked
+    async with (
+        desk_world(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path) as world,
+        console_for(tmp_path, "http://127.0.0.1:9", world.token, world.key_file) as console,
+        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http,
+    ):
+        async with http.get(console.start_url) as started:
+            assert started.status == 200
+        refused = await _unlock(http, console, "not the passphrase at all")
+        assert "The passphrase does not open the key file" in refused
+        assert console.running.state.vault.locked
