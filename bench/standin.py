@@ -95,7 +95,7 @@ class StandIn:
     def __init__(self, api: FakeBotAPI, seed: int) -> None:
         self.api, self.rng = api, random.Random(seed)
         self.ids = itertools.count(FIRST_WORKER_ID)
-        self.photo = _phone_photo()
+        self.photo = api.photo_sizes(_phone_photo())  # registered once, sent by every worker
 
     async def drive(self, order: dict[str, Any]) -> Drive:
         """`conversations` by `workers` at `rate` updates/s, each to its end or `steps`."""
@@ -140,13 +140,13 @@ class StandIn:
             elif action == "text":
                 await user.send_text(argument)
             elif action == "photo":
-                await user.send_photo(self.photo)
+                await user.send_photo_sizes(self.photo)
             elif echo:
                 await user.send_raw_callback(argument[:60])
             else:
                 await user.press(argument)
-            # The actions queue their update without yielding (a photo's sizes are made first):
-            # the bot cannot have seen it yet, so the clock starts at its queueing.
+            # The actions queue their update without yielding: the bot cannot have seen it yet,
+            # so the clock starts at its queueing.
             started = time.monotonic()
             result.updates += 1
             if echo:
