@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
-import sys
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import TypeVar
-
-T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,28 +53,6 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[rank]
-
-
-def best_of(runs: int, action: Callable[[], T]) -> tuple[float, float, T]:
-    """Best and median wall seconds of `runs` calls of `action`, and its last result."""
-    took: list[float] = []
-    result: T | None = None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = action()
-        took.append(time.perf_counter() - started)
-    assert result is not None
-    return min(took), statistics.median(took), result
-
-
-@contextmanager
-def deadline(seconds: float, what: str) -> Iterator[None]:
-    """Say so (on stderr) when a step took longer than it was allowed; steps bound themselves."""
-    started = time.perf_counter()
-    yield
-    took = time.perf_counter() - started
-    if took > seconds:
-        print(f"note: {what} took {took:.0f} s (more than {seconds:.0f} s)", file=sys.stderr)
 
 
 @dataclass
