@@ -3,8 +3,8 @@
 
 Run from the project root::
 
-    .venv/bin/python bench/cli_start.py             # 30 rounds
-    .venv/bin/python bench/cli_start.py --rounds 100
+    .venv/bin/python -m bench.cli_start             # 30 rounds
+    .venv/bin/python -m bench.cli_start --rounds 100
 
 The commands run in turns (one of each per round), so that a busy moment of a shared machine
 falls on all of them alike; the table gives each one's median and best, and its median as a
@@ -19,10 +19,11 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.harness import ROOT, Table, machine, ratio, seconds
+
 GOAL = 5.0
+TIMEOUT = 60
 COMMANDS = {
     "python -c pass": ["-c", "pass"],
     "grievance --help": ["-m", "bot.cli", "--help"],
@@ -34,14 +35,21 @@ COMMANDS = {
 def timed(argv: list[str]) -> float:
     """Seconds from start to exit of one process."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(
+        [sys.executable, *argv], cwd=ROOT, capture_output=True, check=True, timeout=TIMEOUT
+    )
     return time.perf_counter() - started
 
 
 def slowest_imports(argv: list[str], count: int) -> list[tuple[float, str]]:
     """The `count` top-level imports that took longest (cumulative milliseconds) in one run."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", *argv], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-X", "importtime", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
     )
     found = []
     for line in done.stderr.splitlines():
@@ -57,7 +65,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=30, help="runs of each command")
     parser.add_argument("--imports", type=int, default=6, help="slowest imports shown")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args()
+    if not 1 <= args.rounds <= 500:
+        parser.error("--rounds must be 1 to 500")
     runs: dict[str, list[float]] = {label: [] for label in COMMANDS}
     for argv in COMMANDS.values():  # warm the file cache and the bytecode
         timed(argv)
@@ -65,14 +76,16 @@ def main() -> int:
         for label, argv in COMMANDS.items():
             runs[label].append(timed(argv))
     bare = statistics.median(runs["python -c pass"])
-    print(f"{sys.executable}, {args.rounds} rounds\n")
-    print(f"{'command':<30} {'median':>9} {'best':>9} {'ratio':>7}  goal <= {GOAL:g}x")
+    table = Table(
+        f"CLI start, {args.rounds} rounds ({machine()})", ["command", "median", "best", "ratio"]
+    )
     for label, took in runs.items():
         median = statistics.median(took)
-        print(f"{label:<30} {median * 1000:7.1f}ms {min(took) * 1000:7.1f}ms {median / bare:6.2f}x")
+        table.add(label, seconds(median), seconds(min(took)), ratio(median, bare, GOAL))
     for label, argv in list(COMMANDS.items())[1:]:
         slowest = ", ".join(f"{name} {ms:.1f}" for ms, name in slowest_imports(argv, args.imports))
-        print(f"\n{label}: slowest imports (ms): {slowest}")
+        table.note(f"{label}: slowest imports (ms): {slowest}")
+    table.print(markdown=args.markdown)
     return 0
 
 

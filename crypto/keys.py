@@ -7,6 +7,7 @@ forms carry different prefixes so that one can never be pasted where the other b
 from __future__ import annotations
 
 import binascii
+import functools
 from typing import Final
 
 from nacl.encoding import RawEncoder
@@ -51,6 +52,13 @@ def key_id(public_key: bytes) -> str:
     """The fingerprint under which wraps and statements name a public key: BLAKE2b-128, hex."""
     if len(public_key) != KEY_BYTES:
         raise InvalidKeyText("a public key is 32 bytes")
+    return _fingerprint(bytes(public_key))
+
+
+@functools.lru_cache(maxsize=64)
+def _fingerprint(public_key: bytes) -> str:
+    # Cached: opening a queue asks for the same few partner keys' ids once per entry, tens of
+    # thousands of times, and a key's id never changes.
     digest = blake2b(public_key, digest_size=KEY_ID_BYTES, person=KEY_ID_PERSON, encoder=RawEncoder)
     return digest.hex()
 

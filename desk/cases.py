@@ -413,6 +413,9 @@ def _why(exc: Exception) -> str:
     return "opens, but is not in a form the desk knows"
 
 
+_INVERTED_DIGITS: Final = str.maketrans("0123456789", "9876543210")
+
+
 def _descending(day: str) -> str:
     # ISO days sort as text; inverting each digit sorts the latest first in an ascending sort.
-    return day.translate(str.maketrans("0123456789", "9876543210"))
+    return day.translate(_INVERTED_DIGITS)

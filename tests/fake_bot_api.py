@@ -564,20 +564,10 @@ class FakeUser:
 
     async def send_photo(self, jpeg: bytes, caption: str | None = None) -> int:
         """Send a photo: ``photo`` lists sizes smallest first; the largest holds ``jpeg``."""
-        sizes: list[JSON] = []
-        dims = _image_size(jpeg)
-        width, height = dims or (1280, 960)
-        for side in (90, 320, 800):
-            if dims is None or max(width, height) <= side:
-                continue
-            small = _thumbnail(jpeg, side)
-            if small is None:
-                continue
-            small_dims = _image_size(small) or (side, side)
-            thumb = self.api.register_file(small, kind="photos", extension="jpg")
-            sizes.append({**thumb.as_dict(), "width": small_dims[0], "height": small_dims[1]})
-        full = self.api.register_file(jpeg, kind="photos", extension="jpg")
-        sizes.append({**full.as_dict(), "width": width, "height": height})
+        return await self.send_photo_sizes(self.api.photo_sizes(jpeg), caption)
+
+    async def send_photo_sizes(self, sizes: list[JSON], caption: str | None = None) -> int:
+        """Send a photo registered once with ``api.photo_sizes`` (many sends, one encoding)."""
         content: JSON = {"photo": sizes}
         if caption is not None:
             content["caption"] = caption
@@ -990,6 +980,24 @@ class FakeBotAPI:
         created = FakeUser(self, user_id, first_name, last_name, username, language_code)
         self.users[user_id] = created
         return created
+
+    def photo_sizes(self, jpeg: bytes) -> list[JSON]:
+        """Register ``jpeg`` and its thumbnails as Telegram does: sizes smallest first."""
+        sizes: list[JSON] = []
+        dims = _image_size(jpeg)
+        width, height = dims or (1280, 960)
+        for side in (90, 320, 800):
+            if dims is None or max(width, height) <= side:
+                continue
+            small = _thumbnail(jpeg, side)
+            if small is None:
+                continue
+            small_dims = _image_size(small) or (side, side)
+            thumb = self.register_file(small, kind="photos", extension="jpg")
+            sizes.append({**thumb.as_dict(), "width": small_dims[0], "height": small_dims[1]})
+        full = self.register_file(jpeg, kind="photos", extension="jpg")
+        sizes.append({**full.as_dict(), "width": width, "height": height})
+        return sizes
 
     def bot_user(self) -> JSON:
         """The bot's ``User`` object, as in ``from`` of its messages."""

@@ -222,6 +222,31 @@ async def test_list_cases_filters_pages_and_sorts_by_last_change(
     assert [len(c.entries) for c in with_entries] == [1, 1, 1]
 
 
+async def test_a_listed_page_says_whether_more_follow_and_shows_only_the_partners_entries(
+    session_factory: Sessions,
+) -> None:
+    owner = await new_partner(session_factory, "owner")
+    other = await new_partner(session_factory, "other")
+    photo = entry(Purpose.ATTACHMENT, body=b"jpeg" * 100)
+    reply = entry(Purpose.REPLY, Author.CASEWORKER, keys=(NEW_KEY, OLD_KEY))
+    first = await new_case(session_factory, owner, entry(), photo, reply)
+    second = await new_case(session_factory, owner)
+    foreign = await new_case(session_factory, other)
+    async with session_factory() as session:
+        page, more = await cases.list_case_page(session, owner.id, limit=1)
+        rest, no_more = await cases.list_case_page(session, owner.id, limit=1, offset=1)
+        listed = await cases.list_entries(session, owner.id, [first.id, second.id, foreign.id])
+    assert more and not no_more
+    assert sorted([page[0].id, rest[0].id]) == sorted([first.id, second.id])
+    assert listed[foreign.id] == []  # another partner's case yields nothing, as if missing
+    report, file, answer = listed[first.id]
+    assert [e.seq for e in (report, file, answer)] == [1, 2, 3]
+    assert file.body is None and file.size == 400  # a file's size, never its bytes
+    assert sorted(answer.wraps) == [OLD_KEY, NEW_KEY]  # both wraps, one entry
+    assert answer.wraps == reply.wraps and answer.body == reply.body
+    assert len(listed[second.id]) == 1
+
+
 async def test_set_status_records_the_day_of_the_change(
     session_factory: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:

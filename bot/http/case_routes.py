@@ -12,6 +12,7 @@ from bot.http.answers import (
     b64,
     caseworker_answer,
     entry_answer,
+    large_json,
     listed_entry_answer,
     summary,
     unseen,
@@ -79,10 +80,7 @@ async def list_cases(call: Call) -> web.Response:
     query = parse_query(list(call.request.query.items()), CaseQuery)
     status, since, limit, offset = query.status, query.changed_since, query.limit, query.offset
     partner_id = caller.partner.id
-    page = await cases.list_cases(session, partner_id, status, since, limit, offset)
-    more = len(page) == limit and bool(
-        await cases.list_cases(session, partner_id, status, since, 1, offset + limit)
-    )
+    page, more = await cases.list_case_page(session, partner_id, status, since, limit, offset)
     entries = await cases.list_entries(session, partner_id, [case.id for case in page])
     keys = partner_key_ids(caller.partner)
     active = await active_ids(call)
@@ -94,7 +92,7 @@ async def list_cases(call: Call) -> web.Response:
         }
         for case in page
     ]
-    return web.json_response({"cases": listed, "next_offset": offset + limit if more else None})
+    return large_json({"cases": listed, "next_offset": offset + limit if more else None})
 
 
 async def count_cases(call: Call) -> web.Response:
@@ -117,7 +115,7 @@ async def get_case(call: Call) -> web.Response:
     """One case with every entry, attachment bodies included."""
     case = await scoped_case(call, with_entries=True)
     keys = partner_key_ids(call.caller.partner)
-    return web.json_response(
+    return large_json(
         {
             **summary(case, await active_ids(call)),
             "unseen_entries": unseen(case.entries),

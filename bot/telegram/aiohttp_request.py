@@ -1,6 +1,6 @@
 """python-telegram-bot's HTTP requests over aiohttp instead of httpx.
 
-Measured with bench/intake.py: PTB over httpx spends 1.5 to 5 ms of CPU per Bot API call, most of
+Measured with the intake benchmark of that time (now bench/bot.py): PTB over httpx spends 1.5 to 5 ms of CPU per Bot API call, most of
 it in httpcore's connection-pool bookkeeping; over aiohttp (already a dependency, for the
 webhook and the case API) 0.6 to 1.1 ms. The bot makes two or three calls for every update, so
 this is the largest share of the bot's own cost. Errors name the kind of failure only: an

@@ -11,7 +11,7 @@ shows "N of TOTAL"), and the partner's caseworkers (whom to assign to) one more 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 
 from desk import actions
@@ -72,12 +72,16 @@ def _old_wrapped(page: list[Case], old_ids: frozenset[str]) -> int:
 
 
 async def open_queue(
-    client: WatchedClient, keyring: Keyring, progress: Progress, team: Team | Caseworker | None
+    client: WatchedClient,
+    keyring: Keyring | Awaitable[Keyring],
+    progress: Progress,
+    team: Team | Caseworker | None,
 ) -> queue.Queue:
     """Every case decrypted (reports and messages; files stay sealed until a case is opened),
     then the rows built in a worker thread: the event loop keeps answering meanwhile.
 
-    `progress` is the one `client.watch` returned, counting as the pages pass. `team` is the
+    `keyring` may still be opening: the pages download meanwhile. `progress` is the one
+    `client.watch` returned, counting as the pages pass. `team` is the
     partner's caseworkers if just fetched; else they are fetched beside the pages, for this
     console's own credential (`me`, or None if the server does not name it).
     """

@@ -21,10 +21,10 @@ import asyncio
 import gc
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, TypeVar
 
 from crypto.errors import WrongPassphrase
 from crypto.keyfile import read_partner_key
@@ -40,6 +40,8 @@ from desk.console.loader import Progress, WatchedClient, open_queue
 from desk.console.logs import LOGGER
 from desk.console.queue import Queue
 from vocabulary import OLD_KEYS
+
+T = TypeVar("T")
 
 OPEN_CASES: Final = 20
 """Opened cases (with their files) kept in memory: enough to go back and forth."""
@@ -143,31 +145,41 @@ class Vault:
     # Unlocking ------------------------------------------------------------------------------
 
     async def unlock(self, config: ConsoleConfig, passphrase: str) -> None:
-        """Open the key file, check it against the server, and start opening the queue."""
+        """Open the key file, check it against the server, and start opening the queue.
+
+        The queue starts downloading while Argon2id still runs (a second or so): its pages wait,
+        sealed, for the key, and are thrown away if the passphrase is wrong.
+        """
         async with self._unlocking:
             if self._open is not None:
                 self.touch()
                 return
             generation = self.generation
-            key = await _open_key(Path(config.key_file), passphrase)
+            key = asyncio.create_task(_open_key(Path(config.key_file), passphrase))
             client = WatchedClient(config.server, config.token)
+            started: list[asyncio.Task[Any]] = [key]
             await client.__aenter__()
             try:
-                partner = await client.partner()
-                keyring = Keyring([key])
-                actions.check_keyring(partner, keyring)
-                team = Team(partner.me, tuple(await client.caseworkers()))
+                partner = await _after_key(key, client.partner())
+                progress = client.watch(_old_ids(partner))
+                keyring = asyncio.create_task(_checked_keyring(key, partner))
+                loading = asyncio.create_task(open_queue(client, keyring, progress, partner.me))
+                started += [keyring, loading]
+                team = Team(partner.me, tuple(await _after_key(keyring, client.caseworkers())))
+                await keyring
             except BaseException:
+                for task in started:
+                    task.cancel()
+                await asyncio.gather(*started, return_exceptions=True)
                 await client.__aexit__(None, None, None)
                 raise
             if generation != self.generation:  # locked while the key was opening
-                await client.__aexit__(None, None, None)
+                loading.cancel()
+                await _close(client, loading)
                 raise Locked
-            progress = client.watch(_old_ids(partner))
-            loading = asyncio.ensure_future(open_queue(client, keyring, progress, team))
             self._open = Unlocked(
-                keys=[key],
-                keyring=keyring,
+                keys=[key.result()],
+                keyring=keyring.result(),
                 client=client,
                 partner=partner,
                 loading=loading,
@@ -335,6 +347,26 @@ async def _open_key(path: Path, passphrase: str) -> PrivateKey:
         raise ConsoleError(
             N_("The passphrase does not open the key file {path}."), path=str(path)
         ) from exc
+
+
+async def _after_key(key: asyncio.Task[Any], asked: Awaitable[T]) -> T:
+    """What the server answered; if it failed, a wrong passphrase is said first, as it would be
+    had the key been opened before the server was asked."""
+    try:
+        return await asked
+    except BaseException:
+        await asyncio.wait([key])
+        failed = None if key.cancelled() else key.exception()
+        if failed is not None:
+            raise failed from None
+        raise
+
+
+async def _checked_keyring(key: asyncio.Task[PrivateKey], partner: Partner) -> Keyring:
+    """The opened key as a keyring, once it is known to be the partner's active key."""
+    keyring = Keyring([await key])
+    actions.check_keyring(partner, keyring)
+    return keyring
 
 
 async def _close(client: WatchedClient, loading: asyncio.Task[queue.Queue]) -> None:
