@@ -1,10 +1,11 @@
 """python-telegram-bot's HTTP requests over aiohttp instead of httpx.
 
-Measured with the intake benchmark of that time (now bench/bot.py): PTB over httpx spends 1.5 to 5 ms of CPU per Bot API call, most of
-it in httpcore's connection-pool bookkeeping; over aiohttp (already a dependency, for the
-webhook and the case API) 0.6 to 1.1 ms. The bot makes two or three calls for every update, so
-this is the largest share of the bot's own cost. Errors name the kind of failure only: an
-exception's text may hold the request URL, and with it the bot token.
+Measured with the intake benchmark of the time (now bench/bot.py): PTB over httpx spends 1.5 to
+5 ms of CPU per Bot API call, most of it in httpcore's connection-pool bookkeeping; over aiohttp
+(already a dependency, for the webhook and the case API) 0.6 to 1.1 ms. The bot makes two or
+three calls for every update, so this is the largest share of the bot's own cost. Errors name
+the kind of failure only: an exception's text may hold the request URL, and with it the bot
+token.
 
 The error contract is PTB's own (HTTPXRequest's): a wait for a free connection is bounded and
 ends in TimedOut saying the request was not sent. The two errors raised before anything left
