@@ -63,21 +63,25 @@ def _shown_wraps(wraps: Mapping[str, bytes], keys: set[str]) -> dict[str, str]:
 def entry_answer(
     entry: CaseEntry, keys: set[str], *, attachment_body: bool = True
 ) -> dict[str, Any]:
+    """A stored entry as the API shows it; `attachment_body=False` leaves a file's body out."""
     hidden = not attachment_body and entry.purpose == Purpose.ATTACHMENT
-    return {
-        "id": entry.id,
-        "seq": entry.seq,
-        "purpose": entry.purpose.value,
-        "author": entry.author.value,
-        "created_day": entry.created_day.isoformat(),
-        "size": len(entry.body),
-        "body": None if hidden else b64(entry.body),
-        "wraps": _shown_wraps({w.key_id: w.sealed_key for w in entry.wraps}, keys),
-        "seen": entry.seen_by_partner,
-    }
+    listed = cases.ListedEntry(
+        id=entry.id,
+        case_id=entry.case_id,
+        seq=entry.seq,
+        purpose=entry.purpose,
+        author=entry.author,
+        created_day=entry.created_day,
+        size=len(entry.body),
+        body=None if hidden else entry.body,
+        wraps={w.key_id: w.sealed_key for w in entry.wraps},
+        seen_by_partner=entry.seen_by_partner,
+    )
+    return listed_entry_answer(listed, keys)
 
 
 def listed_entry_answer(entry: cases.ListedEntry, keys: set[str]) -> dict[str, Any]:
+    """An entry as a page of cases (and every other answer) shows it: one shape for all."""
     return {
         "id": entry.id,
         "seq": entry.seq,
