@@ -140,6 +140,27 @@ async def api_server(sessions: Sessions) -> AsyncIterator[str]:
         await server.close()
 
 
+DESK_VARIABLES = (
+    "GRIEVANCE_SERVER",
+    "GRIEVANCE_TOKEN",
+    "GRIEVANCE_KEY_FILE",
+    "GRIEVANCE_ADMIN_VERIFY_KEY",
+)
+
+
+@contextlib.asynccontextmanager
+async def desk_world_for_commands(
+    database_url: str, folder: Path, monkeypatch: Any
+) -> AsyncIterator[DeskWorld]:
+    """desk_world, for tests that run the desk's commands: none of the caller's GRIEVANCE_*
+    settings leak in, and the key file's passphrase comes from the environment."""
+    for variable in DESK_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("GRIEVANCE_PASSPHRASE", PASSPHRASE)
+    async with desk_world(database_url, folder) as world:
+        yield world
+
+
 @contextlib.asynccontextmanager
 async def desk_world(database_url: str, folder: Path) -> AsyncIterator[DeskWorld]:
     """A registered partner with a credential, its key file, and the API running."""

@@ -15,7 +15,7 @@ from desk_world import (
     DeskWorld,
     add_follow_up,
     add_follow_up_file,
-    desk_world,
+    desk_world_for_commands,
     kid,
     open_stored,
     run_subprocess,
@@ -48,11 +48,7 @@ THAI = "หัวหน้างานยึดหนังสือเดิน
 
 @pytest.fixture
 async def world(database_url, tmp_path, monkeypatch):
-    for variable in ("GRIEVANCE_SERVER", "GRIEVANCE_TOKEN", "GRIEVANCE_KEY_FILE"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.delenv("GRIEVANCE_ADMIN_VERIFY_KEY", raising=False)
-    monkeypatch.setenv("GRIEVANCE_PASSPHRASE", PASSPHRASE)
-    async with desk_world(database_url, tmp_path) as world:
+    async with desk_world_for_commands(database_url, tmp_path, monkeypatch) as world:
         yield world
 
 

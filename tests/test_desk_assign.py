@@ -7,7 +7,7 @@ import json
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from desk_world import PASSPHRASE, DeskWorld, desk_world, store_report
+from desk_world import DeskWorld, desk_world_for_commands, store_report
 
 from bot import admin
 from crypto.keys import new_partner_key
@@ -16,11 +16,7 @@ from desk.client import CaseClient, DeskError
 
 @pytest.fixture
 async def world(database_url, tmp_path, monkeypatch):
-    for variable in ("GRIEVANCE_SERVER", "GRIEVANCE_TOKEN", "GRIEVANCE_KEY_FILE"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.delenv("GRIEVANCE_ADMIN_VERIFY_KEY", raising=False)
-    monkeypatch.setenv("GRIEVANCE_PASSPHRASE", PASSPHRASE)
-    async with desk_world(database_url, tmp_path) as world:
+    async with desk_world_for_commands(database_url, tmp_path, monkeypatch) as world:
         yield world
 
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from desk_world import PASSPHRASE, SLUG, DeskWorld, desk_world, store_report
+from desk_world import PASSPHRASE, SLUG, DeskWorld, desk_world_for_commands, store_report
 
 from bot import admin
 from bot.intake.directory import StoredDirectory
@@ -32,11 +32,7 @@ STORY = "The fire exits of line 4 are chained shut at night."
 
 @pytest.fixture
 async def world(database_url, tmp_path, monkeypatch):
-    for variable in ("GRIEVANCE_SERVER", "GRIEVANCE_TOKEN", "GRIEVANCE_KEY_FILE"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.delenv("GRIEVANCE_ADMIN_VERIFY_KEY", raising=False)
-    monkeypatch.setenv("GRIEVANCE_PASSPHRASE", PASSPHRASE)
-    async with desk_world(database_url, tmp_path) as world:
+    async with desk_world_for_commands(database_url, tmp_path, monkeypatch) as world:
         async with world.sessions() as session, session.begin():
             await admin.sites.add_site(session, "lamphun-2", "Lamphun Plant 2", "TH", SLUG)
         yield world

@@ -8,8 +8,7 @@ from datetime import timedelta
 
 import pytest
 from desk_world import (
-    PASSPHRASE,
-    desk_world,
+    desk_world_for_commands,
     kid,
     open_stored,
     store_report,
@@ -31,11 +30,7 @@ from vocabulary import CaseStatus
 
 @pytest.fixture
 async def world(database_url, tmp_path, monkeypatch):
-    for variable in ("GRIEVANCE_SERVER", "GRIEVANCE_TOKEN", "GRIEVANCE_KEY_FILE"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.delenv("GRIEVANCE_ADMIN_VERIFY_KEY", raising=False)
-    monkeypatch.setenv("GRIEVANCE_PASSPHRASE", PASSPHRASE)
-    async with desk_world(database_url, tmp_path) as world:
+    async with desk_world_for_commands(database_url, tmp_path, monkeypatch) as world:
         yield world
 
 
