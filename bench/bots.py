@@ -21,7 +21,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
-    ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
@@ -30,10 +29,9 @@ from telegram.ext import (
 
 from bench.standin import TOKEN
 from bot.config import Config
-from bot.service import CONNECTIONS, RATE_LIMIT_RETRIES, running_bot
-from bot.telegram.aiohttp_request import AiohttpRequest
+from bot.service import running_bot
+from bot.telegram.application import RATE_LIMIT_RETRIES, telegram_application
 from bot.telegram.polling import Poller
-from bot.telegram.tolerant_bot import TolerantBot, UpdatesRequest
 from crypto.keys import new_partner_key, new_signing_key, verify_key_text
 
 POLL_TIMEOUT = 10
@@ -60,18 +58,7 @@ async def _echo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def echo_bot(api_url: str) -> AsyncIterator[None]:
     """The framework alone, polling the stand-in until the block ends."""
     async with AsyncExitStack() as stack:
-        requests = (AiohttpRequest(connections=CONNECTIONS), UpdatesRequest())
-        for request in requests:
-            stack.push_async_callback(request.shutdown)
-        bot = TolerantBot(
-            TOKEN,
-            base_url=f"{api_url}/bot",
-            base_file_url=f"{api_url}/file/bot",
-            request=requests[0],
-            get_updates_request=requests[1],
-            rate_limiter=uncapped(),
-        )
-        application = ApplicationBuilder().bot(bot).updater(None).concurrent_updates(True).build()
+        application = telegram_application(stack, TOKEN, api_url, uncapped())
         application.add_handler(MessageHandler(filters.ALL, _echo_message))
         application.add_handler(CallbackQueryHandler(_echo_button))
         await application.initialize()

@@ -25,7 +25,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
+from telegram.ext import Application, BaseRateLimiter
 
 from bot.config import LISTEN_VARIABLE, TOKEN_VARIABLE, WEBHOOK_VARIABLE, Config
 from bot.database import open_database
@@ -38,10 +38,9 @@ from bot.intake.submission import StoredSubmitter
 from bot.intake.tracking import StoredTracker
 from bot.retention import run_daily as run_retention
 from bot.telegram.adapter import TelegramAdapter
-from bot.telegram.aiohttp_request import AiohttpRequest
+from bot.telegram.application import telegram_application
 from bot.telegram.commands import set_commands
 from bot.telegram.polling import Poller
-from bot.telegram.tolerant_bot import TolerantBot, UpdatesRequest
 from handlers.engine import Engine
 from handlers.questionnaire import load_default
 from handlers.sessions import SessionStore
@@ -50,8 +49,6 @@ from storage.db import describe
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS: Final = 60.0
-RATE_LIMIT_RETRIES: Final = 3
-CONNECTIONS: Final = 64
 """Bot API connections for answering updates handled at the same time."""
 POLL_TIMEOUT_SECONDS: Final = 30
 
@@ -97,19 +94,7 @@ async def running_bot(
         engine = Engine(
             load_default(), directory, submitter, tracker, limits=store, scrubber=MediaScrubber()
         )
-        requests = (AiohttpRequest(connections=CONNECTIONS), UpdatesRequest())
-        for request in requests:
-            # Closed even when the Bot API refuses us before the bot is initialised.
-            stack.push_async_callback(request.shutdown)
-        bot = TolerantBot(
-            token,
-            base_url=f"{config.telegram_api_url}/bot",
-            base_file_url=f"{config.telegram_api_url}/file/bot",
-            request=requests[0],
-            get_updates_request=requests[1],
-            rate_limiter=rate_limiter or AIORateLimiter(max_retries=RATE_LIMIT_RETRIES),
-        )
-        application = ApplicationBuilder().bot(bot).updater(None).concurrent_updates(True).build()
+        application = telegram_application(stack, token, config.telegram_api_url, rate_limiter)
         TelegramAdapter(engine, store).install(application)
         secret = secrets.token_urlsafe(32)
         webhook = config.webhook_url is not None
