@@ -16,6 +16,7 @@ from vocabulary import DEFAULT_QUESTIONNAIRE_ROLES, StepRole
 
 FIRST_WORDS: Final = 80
 """Characters of "what happened" shown in a case list."""
+_KNOWN_ROLES: Final = frozenset(StepRole)
 
 
 class Answer(NamedTuple):
@@ -130,11 +131,10 @@ def _roles(sealed: Any) -> Mapping[str, str]:
         return DEFAULT_QUESTIONNAIRE_ROLES
     if not isinstance(sealed, dict):
         raise PayloadError("a report whose roles are not a table")
-    known = frozenset(StepRole)
     return {
         role: step
         for role, step in sealed.items()
-        if role in known and isinstance(step, str)  # JSON keys are strings
+        if role in _KNOWN_ROLES and isinstance(step, str)  # JSON keys are strings
     }
 
 
