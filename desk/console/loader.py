@@ -78,7 +78,8 @@ async def open_queue(
     team: Team | Caseworker | None,
 ) -> queue.Queue:
     """Every case decrypted (reports and messages; files stay sealed until a case is opened),
-    then the rows built in a worker thread: the event loop keeps answering meanwhile.
+    then the rows built in a worker thread: the event loop keeps answering meanwhile. The rows'
+    search text and facts are built after the queue is returned (`Queue.warm`).
 
     `keyring` may still be opening: the pages download meanwhile. `progress` is the one
     `client.watch` returned, counting as the pages pass. `team` is the
@@ -94,7 +95,17 @@ async def open_queue(
         for task in (counting, fetching):
             task.cancel()
         await asyncio.gather(counting, fetching, return_exceptions=True)
-    return await asyncio.to_thread(queue.build, views, progress.old_key_entries, found)
+    built = await asyncio.to_thread(queue.build, views, progress.old_key_entries, found)
+    built.warming = asyncio.ensure_future(built.warm())
+    built.warming.add_done_callback(_warmed)
+    return built
+
+
+def _warmed(task: asyncio.Task[None]) -> None:
+    failed = None if task.cancelled() else task.exception()
+    if failed is not None:
+        # Seen, never content: a row that failed here fails again, plainly, when it is asked.
+        LOGGER.warning("the queue's search text was not built (%s)", type(failed).__name__)
 
 
 async def _team(client: CaseClient, known: Team | Caseworker | None) -> Team:
