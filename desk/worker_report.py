@@ -82,7 +82,11 @@ class Report:
 
     def first_words(self, limit: int = FIRST_WORDS) -> str:
         """The start of "what happened", on one line, cut at a word."""
-        text = " ".join(self.what_happened.split())
+        # Only the start is put on one line (the whole, when it has too few words): a worker may
+        # have written pages, and the start of the one line is the one line of the start.
+        text = " ".join(self.what_happened[: 4 * limit].split())
+        if len(text) <= limit:
+            text = " ".join(self.what_happened.split())
         if len(text) <= limit:
             return text
         cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
