@@ -83,9 +83,10 @@ class Row:
         view, report = self.view, self.view.report
         words: list[str] = [view.id.lower()]
         if report is not None:
-            for answer in report.answers:
-                words.append(answer.question)
-                words.append(answer.answer)
+            for step, pair in report.readable.items():  # what `report.answers` holds, untupled
+                if isinstance(pair, dict):
+                    words.append(str(pair.get("question", step)))
+                    words.append(str(pair.get("answer", "")))
             words.append(report.what_happened)
             words.append(report.language.native)
             words.append(report.language.english)
@@ -201,6 +202,9 @@ class Queue:
     """The partner's caseworkers (whom to assign to) and which of them this console is."""
     warming: asyncio.Task[None] | None = field(default=None, repr=False, compare=False)
     """`warm` under way, if started (cancelled when the console locks)."""
+    _searchable: asyncio.Event = field(
+        default_factory=asyncio.Event, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.rows.sort(key=lambda row: row.triage)  # already so from list_cases: a cheap check
@@ -212,8 +216,19 @@ class Queue:
         every case: the rows not yet warm build theirs when asked. Cancelled when the console
         locks: it stops after the slice under way."""
         rows = list(self.rows)
-        for start in range(0, len(rows), WARM_SLICE):
-            await asyncio.to_thread(_warm, rows[start : start + WARM_SLICE])
+        for build in (_search_texts, _facts):  # the search text first: a search may be waiting
+            for start in range(0, len(rows), WARM_SLICE):
+                await asyncio.to_thread(build, rows[start : start + WARM_SLICE])
+            self._searchable.set()
+
+    async def searchable(self) -> None:
+        """Wait until `warm` has built every row's search text, if it is under way: one thread
+        building them is quicker than the event loop and that thread taking turns."""
+        if self.warming is None or self.warming.done():
+            return
+        built = asyncio.ensure_future(self._searchable.wait())
+        await asyncio.wait([built, self.warming], return_when=asyncio.FIRST_COMPLETED)
+        built.cancel()
 
     def find(self, case_id: str) -> Row | None:
         """The row of `case_id`, if the case is in the queue."""
@@ -271,9 +286,14 @@ class Queue:
         return sum(row.unseen_entries > 0 for row in self.rows)
 
 
-def _warm(rows: Sequence[Row]) -> None:
+def _search_texts(rows: Sequence[Row]) -> None:
     for row in rows:
-        _ = row.search, row.facts
+        _ = row.search
+
+
+def _facts(rows: Sequence[Row]) -> None:
+    for row in rows:
+        _ = row.facts
 
 
 def _assigned(row: Row, wanted: str, me: int | None) -> bool:
