@@ -129,6 +129,7 @@ class Vault:
         _BACKGROUND.add(task)
         task.add_done_callback(_BACKGROUND.discard)
         del opened
+        gc.unfreeze()  # the queue's objects, frozen when it opened (loader.open_queue)
         gc.collect()
 
     async def shutdown(self) -> None:
