@@ -10,8 +10,9 @@ API in a process of its own, the key file at its real Argon2id cost). The consol
 process and is driven over HTTP as the browser drives it: the start link, the unlock form, then
 `GET /` until it is the queue rather than the "opening" page; the console is locked again
 between runs. Timed: unlock to the first page (Argon2id, download, decryption of every report
-and message, the rows with their search text, the page); one search through the page, and the
-same search in memory alone. Goals of issue 9: 2 s and 200 ms on the 2-core machine.
+and message, the rows, the page); one search through the page right after it (while the rows'
+search text is still being built in the background), the same once it is built, and the same
+search in memory alone. Goals of issue 9: 2 s and 200 ms on the 2-core machine.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ WAIT = 300.0
 async def drive(folder: Path, server: str, token: str, key_file: Path, repeat: int) -> Table:
     config = folder / "console.json"
     save(config, ConsoleConfig(server, token, str(key_file)))
-    first, page_search, memory_search = [], [], []
+    first: list[float] = []
+    early_search: list[float] = []
+    page_search: list[float] = []
+    memory_search: list[float] = []
     found = rows = 0
     async with (
         running_console(config) as console,
@@ -69,11 +73,14 @@ async def drive(folder: Path, server: str, token: str, key_file: Path, repeat: i
             queue = await console.state.vault.queue(0)
             assert queue is not None
             rows = len(queue.rows)
-            started = time.perf_counter()
             search = {"csrf": csrf.group(1), "query": QUERY}
-            async with http.post(f"{console.base_url}/queue", data=search) as page:
-                await page.text()
-            page_search.append(time.perf_counter() - started)
+            for runs in (early_search, page_search):
+                started = time.perf_counter()
+                async with http.post(f"{console.base_url}/queue", data=search) as page:
+                    await page.text()
+                runs.append(time.perf_counter() - started)
+                if queue.warming is not None:  # the search text built in the background
+                    await queue.warming
             started = time.perf_counter()
             found = len(queue.select(Filters(query=QUERY)))
             memory_search.append(time.perf_counter() - started)
@@ -81,6 +88,7 @@ async def drive(folder: Path, server: str, token: str, key_file: Path, repeat: i
     table = Table(f"Console, {rows} cases ({repeat} runs)", ["what", "best", "median", "goal"])
     for label, runs, goal in (
         ("unlock to the first page of the queue", first, FIRST_PAGE_GOAL),
+        ("one search, right after the first page", early_search, SEARCH_GOAL),
         ("one search, through the page", page_search, SEARCH_GOAL),
         ("the same search in memory", memory_search, SEARCH_GOAL),
     ):
@@ -89,6 +97,10 @@ async def drive(folder: Path, server: str, token: str, key_file: Path, repeat: i
         table.add(label, seconds(best), seconds(statistics.median(runs)),
                   f"<= {seconds(goal)}: {verdict}")  # fmt: skip
     table.note(f"the search for {QUERY!r} found {found} cases")
+    table.note(
+        "right after the first page, the search waits for the rows' search text, built in the "
+        "background once the page is shown; then every search is as quick"
+    )
     return table
 
 

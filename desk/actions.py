@@ -148,7 +148,7 @@ async def list_cases(
     keys = asyncio.ensure_future(_ready(keyring))
     pending: list[asyncio.Future[list[CaseView]]] = []
     seen: set[str] = set()
-    with _collector_paused():
+    with collector_paused():
         try:
             async for page in client.pages(status=status, changed_since=changed_since):
                 fresh = [case for case in page if case.id not in seen]
@@ -177,7 +177,7 @@ async def _open_page(
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a queue is built.
 
     Tens of thousands of small objects and no reference cycles: the collector would only scan

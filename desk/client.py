@@ -20,6 +20,7 @@ from typing import Any, Final, TypeVar
 from urllib.parse import quote, urlsplit
 
 import aiohttp
+import jiter
 
 from crypto.envelope import Envelope
 from desk.errors import DeskError as DeskError  # where the desk has always named it
@@ -362,7 +363,9 @@ class CaseClient:
             if not raw:
                 return None
             try:
-                return json.loads(raw)
+                # jiter: a page of a thousand cases is megabytes; it parses them faster and
+                # refuses what json.loads lets through (NaN, lone surrogates).
+                return jiter.from_json(raw, allow_inf_nan=False)
             except ValueError as exc:
                 raise DeskError(
                     f"the server at {self.server} did not answer as a grievance server does"
@@ -524,7 +527,8 @@ def _entry(data: Any) -> Entry:
     body = data["body"]
     size = data["size"]
     seq = data["seq"]
-    if not isinstance(size, int) or not isinstance(seq, int):
+    wraps = data["wraps"]
+    if not isinstance(size, int) or not isinstance(seq, int) or not isinstance(wraps, dict):
         raise _Malformed
     return Entry(
         id=_match(ENTRY_ID, data["id"]),
@@ -534,7 +538,7 @@ def _entry(data: Any) -> Entry:
         created_day=_match_few(DAY, data["created_day"]),
         size=size,
         body=None if body is None else _unb64(body),
-        wraps={_match_few(KEY_ID, key): _unb64(sealed) for key, sealed in data["wraps"].items()},
+        wraps={_match_few(KEY_ID, key): _unb64(sealed) for key, sealed in wraps.items()},
         seen=_flag(data.get("seen", True)),
     )
 
@@ -572,7 +576,11 @@ def _str(value: Any) -> str:
 
 
 def _unb64(value: Any) -> bytes:
-    return base64.b64decode(_str(value), validate=True)
+    # What b64decode(validate=True) does, minus its wrapper (tens of thousands per queue): a
+    # character outside the alphabet, bad padding or non-ASCII text is refused.
+    if not isinstance(value, str):
+        raise _Malformed
+    return binascii.a2b_base64(value, strict_mode=True)
 
 
 def _b64(data: bytes) -> str:

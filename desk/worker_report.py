@@ -16,6 +16,7 @@ from vocabulary import DEFAULT_QUESTIONNAIRE_ROLES, StepRole
 
 FIRST_WORDS: Final = 80
 """Characters of "what happened" shown in a case list."""
+_KNOWN_ROLES: Final = frozenset(StepRole)
 
 
 class Answer(NamedTuple):
@@ -81,7 +82,11 @@ class Report:
 
     def first_words(self, limit: int = FIRST_WORDS) -> str:
         """The start of "what happened", on one line, cut at a word."""
-        text = " ".join(self.what_happened.split())
+        # Only the start is put on one line (the whole, when it has too few words): a worker may
+        # have written pages, and the start of the one line is the one line of the start.
+        text = " ".join(self.what_happened[: 4 * limit].split())
+        if len(text) <= limit:
+            text = " ".join(self.what_happened.split())
         if len(text) <= limit:
             return text
         cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
@@ -130,11 +135,10 @@ def _roles(sealed: Any) -> Mapping[str, str]:
         return DEFAULT_QUESTIONNAIRE_ROLES
     if not isinstance(sealed, dict):
         raise PayloadError("a report whose roles are not a table")
-    known = frozenset(StepRole)
     return {
         role: step
         for role, step in sealed.items()
-        if role in known and isinstance(step, str)  # JSON keys are strings
+        if role in _KNOWN_ROLES and isinstance(step, str)  # JSON keys are strings
     }
 
 

@@ -11,6 +11,7 @@ shows "N of TOTAL"), and the partner's caseworkers (whom to assign to) one more 
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 
@@ -78,7 +79,8 @@ async def open_queue(
     team: Team | Caseworker | None,
 ) -> queue.Queue:
     """Every case decrypted (reports and messages; files stay sealed until a case is opened),
-    then the rows built in a worker thread: the event loop keeps answering meanwhile.
+    then the rows built in a worker thread: the event loop keeps answering meanwhile. The rows'
+    search text and facts are built after the queue is returned (`Queue.warm`).
 
     `keyring` may still be opening: the pages download meanwhile. `progress` is the one
     `client.watch` returned, counting as the pages pass. `team` is the
@@ -87,14 +89,30 @@ async def open_queue(
     """
     counting = asyncio.ensure_future(_count(client, progress))
     fetching = asyncio.ensure_future(_team(client, team))
-    try:
-        views = await actions.list_cases(client, keyring, thread=True)
-        found = await fetching
-    finally:
-        for task in (counting, fetching):
-            task.cancel()
-        await asyncio.gather(counting, fetching, return_exceptions=True)
-    return await asyncio.to_thread(queue.build, views, progress.old_key_entries, found)
+    with actions.collector_paused():
+        try:
+            views = await actions.list_cases(client, keyring, thread=True)
+            found = await fetching
+        finally:
+            for task in (counting, fetching):
+                task.cancel()
+            await asyncio.gather(counting, fetching, return_exceptions=True)
+        built = await asyncio.to_thread(queue.build, views, progress.old_key_entries, found)
+        # The queue lives until the console locks, without reference cycles: the collector
+        # would scan its hundreds of thousands of objects again and again and find nothing
+        # (the first time, while the rows are built: a third of a second on 10,000 cases).
+        # Vault.lock gives them back to it.
+        gc.freeze()
+    built.warming = asyncio.ensure_future(built.warm())
+    built.warming.add_done_callback(_warmed)
+    return built
+
+
+def _warmed(task: asyncio.Task[None]) -> None:
+    failed = None if task.cancelled() else task.exception()
+    if failed is not None:
+        # Seen, never content: a row that failed here fails again, plainly, when it is asked.
+        LOGGER.warning("the queue's search text was not built (%s)", type(failed).__name__)
 
 
 async def _team(client: CaseClient, known: Team | Caseworker | None) -> Team:

@@ -190,6 +190,8 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
     except ValueError:
         wanted = 1
     filters = opened.filters
+    if filters.query:
+        await queue.searchable()
     rows = queue.select(filters)
     shown, current, pages = queues.page_of(rows, wanted)
     _ = gettext_for(request)

@@ -1,9 +1,10 @@
 """The queue as the console holds it: one row per decrypted case, filters, sort and search.
 
-Rows are built once, when the queue is opened (in a worker thread), with everything a filter or
-a search needs precomputed: a search over 10,000 cases is then a substring test per row, a few
-milliseconds, and never touches the key again. Rows hold decrypted text: they live in memory
-only, and the console drops them when it locks.
+Rows are built when the queue is opened (in a worker thread) with what the table shows and the
+filters and the triage look at; their search text and facts right after, in the background
+(`Queue.warm`), so that the first page does not wait for them. A search over 10,000 cases is
+then a substring test per row, a few milliseconds, and never touches the key again. Rows hold
+decrypted text: they live in memory only, and the console drops them when it locks.
 
 Each row also says whom the case is assigned to (a caseworker credential of the partner, or
 nobody) and how many of the worker's follow-ups nobody at the partner has opened: cases with
@@ -12,6 +13,8 @@ unread follow-ups come with the new ones in the triage order, and both have a fi
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
@@ -30,9 +33,11 @@ ASSIGNED_ME: Final = "me"
 ASSIGNED_NOBODY: Final = "nobody"
 """The "Assigned to" filter: anyone (empty), me, nobody, or a credential id as digits."""
 MAX_QUERY: Final = 200
+WARM_SLICE: Final = 500
+"""Rows whose search text one step of `Queue.warm` builds: a few tens of milliseconds."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Row:
     """One case in the queue: what the table shows and what filters and search look at."""
 
@@ -65,24 +70,39 @@ class Row:
     assignee: int | None
     """The caseworker credential the case is assigned to; None for nobody."""
     triage: tuple[Any, ...] = field(repr=False)
-    search: str = field(repr=False)
-    """Everything decrypted of the case, lower-cased, for the full-text search."""
-    facts: CaseFacts | None = field(default=None, repr=False)
-    """What the buyers' reports may know of the case (desk.reports); None if it did not open."""
+    view: CaseView = field(repr=False, compare=False)
+    """The decrypted case the row was made from: its search text and facts come from it."""
+
+    @functools.cached_property
+    def search(self) -> str:
+        """Everything decrypted of the case, lower-cased, for the full-text search.
+
+        Built when first needed, not with the row: the first page of the queue needs none of
+        it, and `Queue.warm` builds them all in the background right after.
+        """
+        view, report = self.view, self.view.report
+        words: list[str] = [view.id.lower()]
+        if report is not None:
+            for step, pair in report.readable.items():  # what `report.answers` holds, untupled
+                if isinstance(pair, dict):
+                    words.append(str(pair.get("question", step)))
+                    words.append(str(pair.get("answer", "")))
+            words.append(report.what_happened)
+            words.append(report.language.native)
+            words.append(report.language.english)
+        words.extend(item.text for item in view.thread if isinstance(item, Message))
+        return "\n".join(words).casefold()
+
+    @functools.cached_property
+    def facts(self) -> CaseFacts | None:
+        """What the buyers' reports may know of the case (desk.reports); None if it did not
+        open. Built when first needed, like `search`."""
+        return facts_of(self.view)
 
 
 def row_for(view: CaseView) -> Row:
     """The queue row of one decrypted case."""
     report = view.report
-    words: list[str] = [view.id.lower()]
-    if report is not None:
-        for answer in report.answers:
-            words.append(answer.question)
-            words.append(answer.answer)
-        words.append(report.what_happened)
-        words.append(report.language.native)
-        words.append(report.language.english)
-    words.extend(item.text for item in view.thread if isinstance(item, Message))
     return Row(
         id=view.id,
         status=view.status,
@@ -106,8 +126,7 @@ def row_for(view: CaseView) -> Row:
         unseen_entries=view.unseen_entries,
         assignee=view.assignee,
         triage=triage_key(view),
-        search="\n".join(words).casefold(),
-        facts=facts_of(view),
+        view=view,
     )
 
 
@@ -181,10 +200,35 @@ class Queue:
     """Entries still wrapped to a retired or revoked key (a re-wrap would move them)."""
     team: Team = field(default_factory=lambda: Team(None, ()))
     """The partner's caseworkers (whom to assign to) and which of them this console is."""
+    warming: asyncio.Task[None] | None = field(default=None, repr=False, compare=False)
+    """`warm` under way, if started (cancelled when the console locks)."""
+    _searchable: asyncio.Event = field(
+        default_factory=asyncio.Event, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.rows.sort(key=lambda row: row.triage)  # already so from list_cases: a cheap check
         self.choices = _choices(self.rows)
+
+    async def warm(self) -> None:
+        """Build every row's search text and facts, a slice at a time in a worker thread, so
+        that the first search is as quick as the next. A search before this ends still covers
+        every case: the rows not yet warm build theirs when asked. Cancelled when the console
+        locks: it stops after the slice under way."""
+        rows = list(self.rows)
+        for build in (_search_texts, _facts):  # the search text first: a search may be waiting
+            for start in range(0, len(rows), WARM_SLICE):
+                await asyncio.to_thread(build, rows[start : start + WARM_SLICE])
+            self._searchable.set()
+
+    async def searchable(self) -> None:
+        """Wait until `warm` has built every row's search text, if it is under way: one thread
+        building them is quicker than the event loop and that thread taking turns."""
+        if self.warming is None or self.warming.done():
+            return
+        built = asyncio.ensure_future(self._searchable.wait())
+        await asyncio.wait([built, self.warming], return_when=asyncio.FIRST_COMPLETED)
+        built.cancel()
 
     def find(self, case_id: str) -> Row | None:
         """The row of `case_id`, if the case is in the queue."""
@@ -240,6 +284,16 @@ class Queue:
     def unseen_cases(self) -> int:
         """Cases with an entry of the worker nobody has opened, as the server's count has it."""
         return sum(row.unseen_entries > 0 for row in self.rows)
+
+
+def _search_texts(rows: Sequence[Row]) -> None:
+    for row in rows:
+        _ = row.search
+
+
+def _facts(rows: Sequence[Row]) -> None:
+    for row in rows:
+        _ = row.facts
 
 
 def _assigned(row: Row, wanted: str, me: int | None) -> bool:

@@ -120,6 +120,7 @@ class Vault:
         self.generation += 1
         if opened is None:
             return
+        self._stop_warming(opened)
         opened.loading.cancel()
         opened.cases.clear()
         opened.keys.clear()
@@ -128,6 +129,7 @@ class Vault:
         _BACKGROUND.add(task)
         task.add_done_callback(_BACKGROUND.discard)
         del opened
+        gc.unfreeze()  # the queue's objects, frozen when it opened (loader.open_queue)
         gc.collect()
 
     async def shutdown(self) -> None:
@@ -193,6 +195,7 @@ class Vault:
     def reload(self) -> None:
         """Open the queue again from the server (new cases, a re-wrap)."""
         opened = self.require()
+        self._stop_warming(opened)
         opened.loading.cancel()
         opened.progress = opened.client.watch(_old_ids(opened.partner))
         opened.loading = asyncio.ensure_future(
@@ -246,6 +249,11 @@ class Vault:
         if loading.done() and not loading.cancelled() and loading.exception() is None:
             return loading.result()
         return None
+
+    def _stop_warming(self, opened: Unlocked) -> None:
+        found = self._opened_queue(opened)
+        if found is not None and found.warming is not None:
+            found.warming.cancel()
 
     def team(self) -> Team:
         """The partner's caseworkers: the opened queue's, else those known at unlock."""

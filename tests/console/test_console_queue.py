@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from desk.assignment import Team
 from desk.cases import Attachment, CaseView, Message
 from desk.client import Caseworker
-from desk.console.queue import PAGE_SIZE, Filters, build, filters_from, page_of
+from desk.console.queue import PAGE_SIZE, WARM_SLICE, Filters, build, filters_from, page_of
 from desk.languages import language
 from desk.worker_report import Report
 
@@ -242,3 +243,13 @@ def test_a_case_marked_seen_loses_its_unread_marker_but_keeps_what_did_not_open(
     queue = build([view])
     queue.update(seen)
     assert queue.find("AAAAAAAAAAAA").unread == 1 and queue.unseen_cases() == 1
+
+
+async def test_a_search_while_the_search_text_is_still_being_built_finds_every_case():
+    # The first page comes before the rows' search text; a search meanwhile must miss nothing.
+    queue = build([case(f"{i:012d}", f"agency number{i}x") for i in range(WARM_SLICE + 5)])
+    queue.warming = asyncio.ensure_future(queue.warm())
+    await asyncio.sleep(0)
+    assert len(queue.select(Filters(query="agency"))) == WARM_SLICE + 5
+    await queue.warming
+    assert ids(queue.select(Filters(query="number7x"))) == ["000000000007"]
