@@ -49,6 +49,7 @@ async def test_nothing_identifying_is_stored_or_logged(database_url, tmp_path, s
         USER["first_name"],
         USER["last_name"],
         USER["username"],
+        USER["language_code"],  # the phone's language orders the picker, and is kept nowhere
         TOKEN,
         TOKEN.split(":")[1],
         REPORT_TEXT,
