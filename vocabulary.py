@@ -2,7 +2,8 @@
 
 Defined once, here, and imported by storage, crypto, the server, the engine and the desk, so that
 a new status is one line and docs/openapi.yaml is checked against it (tests/test_vocabulary.py).
-Standard library only (an import-linter contract), so that any layer may import it.
+Standard library only, so that any layer may import it (tests/test_vocabulary.py holds it to that:
+import-linter takes packages only, and this is a module).
 """
 
 from __future__ import annotations
