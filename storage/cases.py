@@ -296,9 +296,8 @@ async def list_case_page(
         Case.assignee_credential_id,
     )
     size = min(limit, MAX_PAGE_SIZE)
-    rows = (
-        await session.execute(_page(columns, partner_id, status, changed_since, size + 1, offset))
-    ).all()
+    query = _page(columns, partner_id, status, changed_since, size, offset, one_more=True)
+    rows = (await session.execute(query)).all()
     page = [
         ListedCase(case_id, status, created, updated, worker_key, assignee)
         for case_id, status, created, updated, worker_key, assignee in rows[:size]
@@ -313,14 +312,17 @@ def _page(
     changed_since: date | None,
     limit: int,
     offset: int,
+    *,
+    one_more: bool = False,
 ) -> _Query:
-    """``query`` narrowed to one page of the partner's cases, most recently changed first."""
+    """``query`` narrowed to one page of the partner's cases, most recently changed first, of at
+    most MAX_PAGE_SIZE; ``one_more`` asks for a row past the page, to tell whether one follows."""
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must not be negative")
     query = (
         query.where(Case.partner_id == partner_id)
         .order_by(Case.updated_day.desc(), Case.id)
-        .limit(min(limit, MAX_PAGE_SIZE + 1))
+        .limit(min(limit, MAX_PAGE_SIZE) + one_more)
         .offset(offset)
     )
     if status is not None:

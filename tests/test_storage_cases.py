@@ -247,6 +247,20 @@ async def test_a_listed_page_says_whether_more_follow_and_shows_only_the_partner
     assert len(listed[second.id]) == 1
 
 
+async def test_no_page_is_longer_than_the_largest_page_size(
+    session_factory: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cases, "MAX_PAGE_SIZE", 2)
+    owner = await new_partner(session_factory, "owner")
+    for _ in range(4):
+        await new_case(session_factory, owner)
+    async with session_factory() as session:
+        listed = await cases.list_cases(session, owner.id, limit=10)
+        page, more = await cases.list_case_page(session, owner.id, limit=10)
+    assert len(listed) == 2
+    assert len(page) == 2 and more
+
+
 async def test_set_status_records_the_day_of_the_change(
     session_factory: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
